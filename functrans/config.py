@@ -1,0 +1,72 @@
+"""Configuration in one place.
+
+Every option has a default, an environment variable that overrides it at
+import, and can be changed at run time::
+
+    functrans.config.update("debug_nans", True)
+    with functrans.config.override(debug_nans=True):
+        ...
+"""
+import contextlib
+import os
+
+
+def _env_flag(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _default_cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "functrans")
+
+
+class Config:
+    """The options; see the module docstring."""
+
+    _OPTIONS = {
+        # name: (environment variable, how to read it, default)
+        "debug_nans": ("FUNCTRANS_DEBUG_NANS", _env_flag, False),
+        "log_compiles": ("FUNCTRANS_LOG_COMPILES", _env_flag, False),
+        "cache_dir": ("FUNCTRANS_CACHE_DIR", lambda name, default: os.environ.get(name, default), None),
+        "disk_cache": ("FUNCTRANS_DISK_CACHE", _env_flag, True),
+    }
+
+    def __init__(self):
+        for option, (variable, read, default) in self._OPTIONS.items():
+            if option == "cache_dir":
+                default = _default_cache_dir()
+            object.__setattr__(self, option, read(variable, default))
+
+    def update(self, name, value):
+        """Set option ``name`` to ``value``."""
+        if name not in self._OPTIONS:
+            raise AttributeError(
+                f"functrans.config has no option {name!r}; the options are "
+                f"{', '.join(sorted(self._OPTIONS))}"
+            )
+        object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        self.update(name, value)
+
+    @contextlib.contextmanager
+    def override(self, **options):
+        """Set options for the duration of a ``with`` block."""
+        saved = {name: getattr(self, name) for name in options}
+        for name, value in options.items():
+            self.update(name, value)
+        try:
+            yield self
+        finally:
+            for name, value in saved.items():
+                self.update(name, value)
+
+    def __repr__(self):
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._OPTIONS)
+        return f"functrans.config({values})"
+
+
+config = Config()

@@ -1,0 +1,309 @@
+"""Abstract values, primitives, traces and tracers.
+
+Every operation functrans knows is a :class:`Primitive`. Binding a primitive
+hands it to the *current trace* of this thread. With no transform active that
+is the evaluation trace, which runs the primitive's NumPy implementation.
+A transform (jvp, vmap, staging into an IR, ...) installs its own trace whose
+``parent`` is the trace that was current; it unwraps its own tracers, applies
+its rule for the primitive, and runs that rule *under its parent*, so nested
+transforms compose and a tracer is only ever handled by the trace that made
+it. Values the trace does not own (constants, tracers of outer transforms) are
+constants to it, which is why no perturbation confusion is possible.
+"""
+import threading
+
+import numpy as np
+
+from functrans import dtypes
+from functrans.config import config
+from functrans.errors import ConcretizationError, EscapedTracerError, at_user_line
+
+
+class ShapedArray:
+    """The abstract value of an array: its shape, dtype and weak-typedness."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def update(self, shape=None, dtype=None, weak_type=None):
+        return ShapedArray(
+            self.shape if shape is None else shape,
+            self.dtype if dtype is None else dtype,
+            self.weak_type if weak_type is None else weak_type,
+        )
+
+    def strip_weak_type(self):
+        return self if not self.weak_type else ShapedArray(self.shape, self.dtype)
+
+    def __eq__(self, other):
+        return (
+            type(other) is ShapedArray
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+            and self.weak_type == other.weak_type
+        )
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def str_short(self):
+        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.shape}, {self.dtype.name}{weak})"
+
+    __str__ = str_short
+
+
+_PYTHON_SCALAR_AVALS = {
+    bool: ShapedArray((), np.bool_),
+    int: ShapedArray((), np.int64, weak_type=True),
+    float: ShapedArray((), np.float64, weak_type=True),
+    complex: ShapedArray((), np.complex128, weak_type=True),
+}
+PYTHON_SCALAR_TYPES = tuple(_PYTHON_SCALAR_AVALS)
+
+
+def get_aval(x):
+    """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
+    aval = _PYTHON_SCALAR_AVALS.get(type(x))
+    if aval is not None:
+        return aval
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ShapedArray(x.shape, x.dtype)
+    raise TypeError(
+        f"functrans cannot use a value of type {type(x).__name__} as an array: {x!r:.80}. "
+        "Pass a NumPy array or a Python number (convert with numpy.asarray)."
+    )
+
+
+def is_python_scalar(x):
+    return type(x) in _PYTHON_SCALAR_AVALS
+
+
+class Primitive:
+    """An operation with one rule per transform.
+
+    ``impl`` evaluates it on NumPy arrays; ``abstract_eval`` maps input
+    :class:`ShapedArray` values (and keyword parameters) to the output's.
+    The other rules live in the tables of the transforms (see
+    ``functrans.transforms``), registered beside the primitive's definition.
+    """
+
+    def __init__(self, name, *, multiple_results=False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self.impl = None
+        self.abstract_eval = None
+
+    def def_impl(self, impl):
+        self.impl = impl
+        return impl
+
+    def def_abstract_eval(self, abstract_eval):
+        self.abstract_eval = abstract_eval
+        return abstract_eval
+
+    def bind(self, *args, **params):
+        return _state.trace.process_primitive(self, args, params)
+
+    def __repr__(self):
+        return self.name
+
+
+class Trace:
+    """A transform in progress. Subclasses implement :meth:`process_primitive`."""
+
+    __slots__ = ("parent", "alive")
+    #: How error messages name this transform.
+    transform_name = "a transform"
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.alive = True
+
+    def process_primitive(self, primitive, args, params):
+        raise NotImplementedError
+
+    def check_foreign(self, tracer):
+        """A tracer this trace does not own is a constant to it, unless its transform is over."""
+        if not tracer._trace.alive:
+            raise escaped_tracer_error(tracer)
+
+    def run_under_parent(self, function, *args, **kwargs):
+        """Run ``function`` with this trace's parent as the current trace."""
+        state = _state
+        previous = state.trace
+        state.trace = self.parent
+        try:
+            return function(*args, **kwargs)
+        finally:
+            state.trace = previous
+
+
+def escaped_tracer_error(tracer):
+    return EscapedTracerError(at_user_line(
+        f"a traced value {tracer.aval.str_short()} from {tracer._trace.transform_name} was "
+        "used after that transform finished (it escaped, e.g. stored in a global or a list "
+        "outside the function). Return values from the transformed function instead of "
+        "storing them elsewhere."
+    ))
+
+
+class EvalTrace(Trace):
+    """The bottom of every trace stack: runs primitives on NumPy values."""
+
+    __slots__ = ()
+    transform_name = "evaluation"
+
+    def __init__(self):
+        super().__init__(parent=None)
+
+    def process_primitive(self, primitive, args, params):
+        for x in args:
+            if isinstance(x, Tracer):
+                raise escaped_tracer_error(x)
+        out = primitive.impl(*args, **params)
+        if config.debug_nans:
+            _check_nans(primitive, out)
+        return out
+
+
+def _check_nans(primitive, out):
+    for value in (out if primitive.multiple_results else (out,)):
+        value = np.asarray(value)
+        if value.dtype.kind in "fc" and np.isnan(value).any():
+            raise FloatingPointError(at_user_line(
+                f"debug_nans: the primitive '{primitive.name}' produced NaN "
+                f"(in an array of shape {value.shape})"
+            ))
+
+
+EVAL_TRACE = EvalTrace()
+
+
+class _TraceState(threading.local):
+    trace = EVAL_TRACE
+
+
+_state = _TraceState()
+
+
+def current_trace():
+    return _state.trace
+
+
+class new_trace:
+    """``with new_trace(SomeTrace, ...) as trace:`` makes a trace current, then ends it.
+
+    On exit the trace is marked finished, so its tracers that escaped are
+    detected when they are next used.
+    """
+
+    __slots__ = ("trace", "previous")
+
+    def __init__(self, trace_type, *args):
+        self.trace = trace_type(_state.trace, *args)
+
+    def __enter__(self):
+        self.previous = _state.trace
+        _state.trace = self.trace
+        return self.trace
+
+    def __exit__(self, *exc_info):
+        _state.trace = self.previous
+        self.trace.alive = False
+
+
+class Tracer:
+    """A value flowing through a transform. Subclasses hold an ``aval`` and the
+    transform's own data. Array operators and methods are attached by
+    :mod:`functrans.numpy`, so a tracer reads like a NumPy array.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    @property
+    def size(self):
+        return self.aval.size
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d traced array")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def concrete_value(self):
+        """The NumPy value behind this tracer, if the transform knows it (jvp does; jit does not)."""
+        raise ConcretizationError(concretization_message(self))
+
+    def __bool__(self):
+        return bool(self.concrete_value())
+
+    def __int__(self):
+        return int(self.concrete_value())
+
+    def __float__(self):
+        return float(self.concrete_value())
+
+    def __complex__(self):
+        return complex(self.concrete_value())
+
+    def __index__(self):
+        return int(self.concrete_value())
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self.concrete_value())
+        return value if dtype is None else value.astype(dtype)
+
+    def __hash__(self):
+        raise TypeError(
+            f"a traced array {self.aval.str_short()} is unhashable; to use a value as a "
+            "dictionary key or static argument it must be concrete"
+        )
+
+    def __repr__(self):
+        return f"Traced<{self.aval.str_short()}>({self._trace.transform_name})"
+
+
+def concretization_message(tracer):
+    return at_user_line(
+        f"a traced value {tracer.aval.str_short()} under {tracer._trace.transform_name} was "
+        "used where Python needs a concrete value (`if`, `while`, `bool()`, `int()`, "
+        "`float()`, an index or a shape). Its value is not known while the function is "
+        "being transformed. Use functrans.numpy.where or functrans.lax.cond / switch for "
+        "branches, functrans.lax.while_loop / fori_loop / scan for loops, or mark the "
+        "argument static (jit's static_argnums) if it really is a constant."
+    )

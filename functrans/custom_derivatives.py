@@ -1,0 +1,331 @@
+"""Functions with user-given derivatives, gradient stopping, and rematerialization.
+
+``custom_jvp``, ``custom_vjp`` and ``checkpoint`` each bind a call-like
+primitive holding the traced function as a sub-IR, with the user's rules as
+parameters, so that every transform (and staging under jit) sees them.
+"""
+import functools
+import inspect
+
+from functrans import core, dtypes, tree
+from functrans.errors import at_user_line
+from functrans.ir import dead_code_elimination, eval_ir
+from functrans.tracing import flatten_function, trace_to_ir
+from functrans.transforms import ad
+from functrans.transforms.partial_eval import partial_eval_rules
+
+
+def _call_primitive(name):
+    primitive = core.Primitive(name, multiple_results=True)
+    primitive.def_abstract_eval(lambda *avals, call, **params: call.out_avals)
+    return primitive
+
+
+def _trace_call(flat_function, leaves):
+    """The function's IR at the inputs' types, its constants hoisted into leading inputs."""
+    ir = trace_to_ir(flat_function, [core.get_aval(x) for x in leaves])
+    return ir.hoist_consts()
+
+
+def _bind_arguments(function, args, kwargs):
+    if not kwargs:
+        return args
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args
+
+
+def _split_static(args, static_argnums):
+    static = tuple(args[i] for i in static_argnums)
+    dynamic = tuple(a for i, a in enumerate(args) if i not in static_argnums)
+    return static, dynamic
+
+
+def _with_static(function, static, static_argnums, count):
+    def full_function(*dynamic):
+        dynamic = iter(dynamic)
+        static_values = iter(static)
+        return function(*[next(static_values) if i in static_argnums else next(dynamic)
+                          for i in range(count)])
+    return full_function
+
+
+# --- custom_jvp -------------------------------------------------------------------------
+
+custom_jvp_call_p = _call_primitive("custom_jvp_call")
+custom_jvp_call_p.def_impl(lambda *args, call, jvp, num_consts: eval_ir(call, *args))
+
+
+def _check_closed_over_tangents(tangents, num_consts, kind):
+    if any(t is not None for t in tangents[:num_consts]):
+        raise TypeError(at_user_line(
+            f"a {kind} function closes over a value that is being differentiated; pass that "
+            "value as an argument instead, so the custom rule sees its derivative"))
+
+
+def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts):
+    _check_closed_over_tangents(tangents, num_consts, "custom_jvp")
+    arguments = primals[num_consts:]
+    tangents = [ad.instantiate(t, p) for t, p in zip(tangents[num_consts:], arguments)]
+    outputs, tangents_out = jvp(arguments, tangents)
+    for index, (output, tangent, aval) in enumerate(zip(outputs, tangents_out, call.out_avals)):
+        got = core.get_aval(tangent)
+        if got.shape != aval.shape:
+            raise TypeError(at_user_line(
+                f"the custom JVP rule returned a tangent of shape {got.shape} for output "
+                f"{index}, whose shape is {aval.shape}; tangents must match their primals"))
+    return outputs, list(tangents_out)
+
+
+ad.jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
+
+
+class custom_jvp:
+    """A function with a hand-written JVP rule, as ``jax.custom_jvp``.
+
+    >>> import functrans.numpy as fnp
+    >>> @custom_jvp
+    ... def log1pexp(x):
+    ...     return fnp.log1p(fnp.exp(x))
+    >>> @log1pexp.defjvp
+    ... def log1pexp_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return log1pexp(x), t * functrans.nn.sigmoid(x)
+
+    The rule receives the tuples ``primals`` and ``tangents`` and returns
+    ``(output, output_tangent)``; arguments in ``nondiff_argnums`` come first,
+    as plain Python values.
+    """
+
+    def __init__(self, function, nondiff_argnums=()):
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp):
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *tangent_maps):
+        """One map per argument, ``map(tangent, output, *args)``; ``None`` for no derivative."""
+        def jvp(primals, tangents):
+            output = self(*primals)
+            terms = [tangent_map(t, output, *primals)
+                     for tangent_map, t in zip(tangent_maps, tangents) if tangent_map is not None]
+            total = terms[0]
+            for term in terms[1:]:
+                total = tree.map(lambda a, b: a + b, total, term)
+            return output, total
+        self.defjvp(jvp)
+
+    def __call__(self, *args, **kwargs):
+        if self.jvp is None:
+            raise AttributeError(f"custom_jvp function {self.__name__} has no JVP rule; "
+                                 "define one with @{self.__name__}.defjvp")
+        args = _bind_arguments(self.function, args, kwargs)
+        static, dynamic = _split_static(args, self.nondiff_argnums)
+        function = _with_static(self.function, static, self.nondiff_argnums, len(args))
+        leaves, in_tree = tree.flatten((dynamic, {}))
+        flat_function, out_tree = flatten_function(function, in_tree)
+        call, consts = _trace_call(flat_function, leaves)
+        out_treedef = out_tree()
+        user_jvp = self.jvp
+
+        def flat_jvp(primal_leaves, tangent_leaves):
+            primals, _ = tree.unflatten(in_tree, primal_leaves)
+            tangents, _ = tree.unflatten(in_tree, tangent_leaves)
+            output, tangent = user_jvp(*static, primals, tangents)
+            return tree.leaves(output), tree.leaves(tangent)
+
+        outputs = custom_jvp_call_p.bind(*consts, *leaves, call=call, jvp=flat_jvp,
+                                         num_consts=len(consts))
+        return tree.unflatten(out_treedef, outputs)
+
+
+# --- custom_vjp -------------------------------------------------------------------------
+
+custom_vjp_call_p = _call_primitive("custom_vjp_call")
+custom_vjp_call_p.def_impl(lambda *args, call, forward, backward, num_consts: eval_ir(call, *args))
+
+#: Stands in the linear IR for the tangent of a custom_vjp function; its
+#: transpose is the user's backward function.
+custom_vjp_linear_p = core.Primitive("custom_vjp_linear", multiple_results=True)
+custom_vjp_linear_p.def_abstract_eval(
+    lambda *avals, backward, num_residuals, out_avals: list(out_avals))
+
+
+@custom_vjp_linear_p.def_impl
+def _custom_vjp_linear_impl(*args, backward, num_residuals, out_avals):
+    raise TypeError(at_user_line(
+        "a custom_vjp function cannot be differentiated in forward mode (jvp, jacfwd, or calling "
+        "the linear function from linearize): it only has a backward rule. Use reverse mode "
+        "(grad, vjp, jacrev) or give it a custom_jvp rule instead"))
+
+
+def _custom_vjp_call_jvp(primals, tangents, *, call, forward, backward, num_consts):
+    _check_closed_over_tangents(tangents, num_consts, "custom_vjp")
+    arguments = primals[num_consts:]
+    outputs, residuals = forward(arguments)
+    tangents = [ad.instantiate(t, p) for t, p in zip(tangents[num_consts:], arguments)]
+    out_avals = tuple(ad.tangent_aval(core.get_aval(o)) for o in outputs)
+    tangents_out = custom_vjp_linear_p.bind(*residuals, *tangents, backward=backward,
+                                            num_residuals=len(residuals), out_avals=out_avals)
+    return outputs, tangents_out
+
+
+def _custom_vjp_linear_transpose(cotangents, *inputs, backward, num_residuals, out_avals):
+    residuals = inputs[:num_residuals]
+    cotangents = [ad.zeros_like_aval(a) if c is None else c for c, a in zip(cotangents, out_avals)]
+    return [None] * num_residuals + list(backward(residuals, cotangents))
+
+
+ad.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
+ad.transpose_rules[custom_vjp_linear_p] = _custom_vjp_linear_transpose
+
+
+class custom_vjp:
+    """A function with a hand-written reverse-mode rule, as ``jax.custom_vjp``.
+
+    ``defvjp(forward, backward)``: ``forward(*args)`` returns ``(output, residuals)``;
+    ``backward(residuals, output_cotangent)`` returns a tuple with one cotangent per
+    argument (``None`` for zero). Arguments in ``nondiff_argnums`` are passed
+    first to ``backward`` and get no cotangent.
+    """
+
+    def __init__(self, function, nondiff_argnums=()):
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.forward = self.backward = None
+
+    def defvjp(self, forward, backward):
+        self.forward, self.backward = forward, backward
+
+    def __call__(self, *args, **kwargs):
+        if self.forward is None:
+            raise AttributeError(f"custom_vjp function {self.__name__} has no rule; define one "
+                                 f"with {self.__name__}.defvjp(forward, backward)")
+        args = _bind_arguments(self.function, args, kwargs)
+        static, dynamic = _split_static(args, self.nondiff_argnums)
+        function = _with_static(self.function, static, self.nondiff_argnums, len(args))
+        leaves, in_tree = tree.flatten((dynamic, {}))
+        flat_function, out_tree = flatten_function(function, in_tree)
+        call, consts = _trace_call(flat_function, leaves)
+        out_treedef = out_tree()
+        user_forward = _with_static(self.forward, static, self.nondiff_argnums, len(args))
+        user_backward = self.backward
+        residual_trees = []
+
+        def flat_forward(argument_leaves):
+            arguments, _ = tree.unflatten(in_tree, argument_leaves)
+            output, residuals = user_forward(*arguments)
+            residual_leaves, residual_tree = tree.flatten(residuals)
+            residual_trees.append(residual_tree)
+            return tree.leaves(output), residual_leaves
+
+        def flat_backward(residual_leaves, cotangent_leaves):
+            residuals = tree.unflatten(residual_trees[-1], residual_leaves)
+            cotangents = tree.unflatten(out_treedef, cotangent_leaves)
+            cotangents_in = user_backward(*static, residuals, cotangents)
+            if not isinstance(cotangents_in, tuple) or len(cotangents_in) != len(dynamic):
+                raise TypeError(at_user_line(
+                    f"the backward rule of {self.__name__} must return a tuple with one "
+                    f"cotangent per differentiable argument ({len(dynamic)}), got "
+                    f"{type(cotangents_in).__name__}"))
+            flat = []
+            for argument, cotangent in zip(dynamic, cotangents_in):
+                argument_leaves, argument_tree = tree.flatten(argument)
+                if cotangent is None:
+                    flat.extend(None for _ in argument_leaves)
+                else:
+                    flat.extend(tree.flatten(cotangent)[0])
+            return flat
+
+        outputs = custom_vjp_call_p.bind(*consts, *leaves, call=call, forward=flat_forward,
+                                         backward=flat_backward, num_consts=len(consts))
+        return tree.unflatten(out_treedef, outputs)
+
+
+# --- stop_gradient ----------------------------------------------------------------------
+
+def stop_gradient(x):
+    """``x``, with a zero derivative: differentiation treats it as a constant (any pytree)."""
+    from functrans import lax
+    return tree.map(lambda leaf: lax.stop_gradient(leaf)
+                    if dtypes.is_inexact(core.get_aval(leaf).dtype) else leaf, x)
+
+
+# --- checkpoint (rematerialization) -----------------------------------------------------
+
+checkpoint_p = _call_primitive("checkpoint")
+checkpoint_p.def_impl(lambda *args, call: eval_ir(call, *args))
+
+
+def checkpoint(function):
+    """``function``, recomputed during the backward pass instead of storing its intermediates.
+
+    Under ``grad``/``vjp`` the linear IR keeps only the region's inputs; the
+    values inside it are computed again when the cotangents flow back.
+    """
+    @functools.wraps(function)
+    def checkpointed(*args, **kwargs):
+        leaves, in_tree = tree.flatten((args, kwargs))
+        flat_function, out_tree = flatten_function(function, in_tree)
+        call, consts = _trace_call(flat_function, leaves)
+        outputs = checkpoint_p.bind(*consts, *leaves, call=call)
+        return tree.unflatten(out_tree(), outputs)
+
+    return checkpointed
+
+
+def _checkpoint_jvp(primals, tangents, *, call):
+    differentiable = [t is not None for t in tangents]
+
+    def jvp_of_call(*primals_and_tangents):
+        primal_values = primals_and_tangents[:len(primals)]
+        tangent_values = iter(primals_and_tangents[len(primals):])
+        tangent_list = [next(tangent_values) if d else None for d in differentiable]
+        outputs, tangents_out = ad.jvp_flat(lambda *xs: eval_ir(call, *xs), primal_values,
+                                            tangent_list)
+        return outputs + [ad.instantiate(t, o) for t, o in zip(tangents_out, outputs)]
+
+    arguments = list(primals) + [t for t in tangents if t is not None]
+    jvp_call, consts = _trace_call(jvp_of_call, arguments)
+    results = checkpoint_p.bind(*consts, *arguments, call=jvp_call)
+    count = len(call.out_vars)
+    return results[:count], results[count:]
+
+
+ad.jvp_rules[checkpoint_p] = _checkpoint_jvp
+
+
+def _depends_on(call, unknown_inputs):
+    """Which outputs of ``call`` depend on the inputs flagged in ``unknown_inputs``."""
+    unknown = {v for v, flag in zip(call.in_vars, unknown_inputs) if flag}
+    for equation in call.equations:
+        if any(v in unknown for v in equation.inputs):
+            unknown.update(equation.outputs)
+    return [v in unknown for v in call.out_vars]
+
+
+def _checkpoint_partial_eval(trace, args, params):
+    # Known outputs are computed now; unknown ones are recorded as the whole (pruned) call on
+    # the region's inputs, so the linear IR recomputes the region rather than storing it.
+    call = params["call"]
+    unknown_inputs = [trace.is_unknown(x) for x in args]
+    unknown_outputs = _depends_on(call, unknown_inputs)
+    known_call = dead_code_elimination(call, [not u for u in unknown_outputs])
+    known_args = [None if u else x for x, u in zip(args, unknown_inputs)]
+    known_values = iter(trace.run_under_parent(eval_ir, known_call, *known_args))
+    unknown_call = dead_code_elimination(call, unknown_outputs)
+    staged = iter(trace.stage(checkpoint_p, args, {"call": unknown_call}))
+    return [next(staged) if u else next(known_values) for u in unknown_outputs]
+
+
+def _checkpoint_transpose(cotangents, *inputs, call):
+    return ad.backward_pass(call, cotangents, inputs)
+
+
+partial_eval_rules[checkpoint_p] = _checkpoint_partial_eval
+ad.transpose_rules[checkpoint_p] = _checkpoint_transpose

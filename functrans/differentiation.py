@@ -1,0 +1,363 @@
+"""The public differentiation API: jvp, linearize, vjp, grad, jacobians, hessian.
+
+Reverse mode is linearize followed by transposition (see
+:mod:`functrans.transforms.ad`); nothing here differentiates by hand.
+"""
+import functools
+
+import numpy as np
+
+from functrans import core, dtypes, tree
+from functrans.errors import at_user_line
+from functrans.ir import eval_ir
+from functrans.tracing import flatten_function, trace_to_ir
+from functrans.transforms import ad
+
+
+def _flat(function, args):
+    leaves, treedef = tree.flatten((tuple(args), {}))
+    flat_function, out_tree = flatten_function(function, treedef)
+    return leaves, flat_function, out_tree
+
+
+def _check_tangents(primal_leaves, tangent_leaves, primal_tree, tangent_tree, where):
+    if primal_tree != tangent_tree:
+        raise TypeError(f"{where}: primals and tangents must have the same structure, got "
+                        f"{primal_tree} and {tangent_tree}")
+    tangents = []
+    for index, (primal, tangent) in enumerate(zip(primal_leaves, tangent_leaves)):
+        primal_aval, tangent_aval = core.get_aval(primal), core.get_aval(tangent)
+        expected = dtypes.tangent_dtype(primal_aval.dtype)
+        if primal_aval.shape != tangent_aval.shape or (
+                tangent_aval.dtype != expected and not tangent_aval.weak_type):
+            raise TypeError(
+                f"{where}: tangent {index} has type {tangent_aval.str_short()} but its primal "
+                f"{primal_aval.str_short()} needs a tangent of shape {primal_aval.shape} and dtype "
+                f"{expected.name if expected != dtypes.float0 else 'float0 (integer inputs)'}")
+        if expected == dtypes.float0:
+            tangents.append(None)
+        elif tangent_aval.dtype != expected:
+            tangents.append(np.asarray(tangent, expected)[()])
+        else:
+            tangents.append(tangent)
+    return tangents
+
+
+def _zeros_for_none(values, like):
+    return [ad.instantiate(v, p) for v, p in zip(values, like)]
+
+
+def jvp(function, primals, tangents):
+    """``(function(*primals), J·tangents)``: forward-mode derivative.
+
+    >>> import functrans.numpy as fnp
+    >>> jvp(fnp.sin, (0.0,), (1.0,))
+    (np.float64(0.0), np.float64(1.0))
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    primal_leaves, primal_tree = tree.flatten(primals)
+    tangent_leaves, tangent_tree = tree.flatten(tangents)
+    tangent_leaves = _check_tangents(primal_leaves, tangent_leaves, primal_tree, tangent_tree, "jvp")
+    leaves, flat_function, out_tree = _flat(function, primals)
+    primals_out, tangents_out = ad.jvp_flat(flat_function, leaves, tangent_leaves)
+    treedef = out_tree()
+    return (tree.unflatten(treedef, primals_out),
+            tree.unflatten(treedef, _zeros_for_none(tangents_out, primals_out)))
+
+
+class LinearFunction:
+    """A linear map held as a linear IR: call it, print it, or transpose it."""
+
+    def __init__(self, linear_ir, in_tree, out_tree, in_avals):
+        self.ir = linear_ir
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.in_avals = in_avals
+
+    def __call__(self, *tangents):
+        leaves, treedef = tree.flatten(tangents)
+        if treedef != self.in_tree:
+            raise TypeError(f"this linear function takes tangents of structure {self.in_tree}, "
+                            f"got {treedef}")
+        return tree.unflatten(self.out_tree, eval_ir(self.ir, *leaves))
+
+    def __repr__(self):
+        return f"LinearFunction:\n{self.ir}"
+
+
+def linearize(function, *primals):
+    """``(function(*primals), f_jvp)`` where ``f_jvp`` is the linear map J, recorded as a linear IR.
+
+    >>> import functrans.numpy as fnp
+    >>> y, f_jvp = linearize(fnp.sin, 0.0)
+    >>> f_jvp(2.0)
+    np.float64(2.0)
+    """
+    leaves, flat_function, out_tree = _flat(function, primals)
+    primals_out, linear_ir, _ = ad.linearize_flat(flat_function, leaves)
+    treedef = out_tree()
+    in_tree = tree.structure(primals)
+    return (tree.unflatten(treedef, primals_out),
+            LinearFunction(linear_ir, in_tree, treedef, [core.get_aval(x) for x in leaves]))
+
+
+def vjp(function, *primals, has_aux=False):
+    """``(function(*primals), pullback)``; ``pullback(cotangent)`` is the tuple of ``cotangent·J``.
+
+    With ``has_aux``, ``function`` returns ``(output, aux)`` and vjp returns ``(output, pullback, aux)``.
+    """
+    leaves, flat_function, out_tree = _flat(function, primals)
+    primals_out, linear_ir, _ = ad.linearize_flat(flat_function, leaves)
+    output_tree = out_tree()
+    aux = None
+    if has_aux:
+        output_tree, primals_out, aux = _split_aux(output_tree, primals_out, "vjp")
+        linear_ir = linear_ir_outputs(linear_ir, len(primals_out))
+    in_tree = tree.structure(primals)
+    out_avals = [core.get_aval(x) for x in primals_out]
+
+    def pullback(cotangent):
+        cotangent_leaves, cotangent_tree = tree.flatten(cotangent)
+        if cotangent_tree != output_tree:
+            raise TypeError(f"vjp pullback: the cotangent must have the output's structure "
+                            f"{output_tree}, got {cotangent_tree}")
+        for index, (ct, aval) in enumerate(zip(cotangent_leaves, out_avals)):
+            if core.get_aval(ct).shape != aval.shape:
+                raise TypeError(f"vjp pullback: cotangent {index} has shape "
+                                f"{core.get_aval(ct).shape}, the output has {aval.shape}")
+        cotangents_in = ad.backward_pass(linear_ir, cotangent_leaves)
+        return tree.unflatten(in_tree, _zeros_for_none(cotangents_in, leaves))
+
+    output = tree.unflatten(output_tree, primals_out)
+    return (output, pullback, aux) if has_aux else (output, pullback)
+
+
+def linear_ir_outputs(linear_ir, count):
+    """The linear IR keeping only its first ``count`` outputs."""
+    from functrans.ir import dead_code_elimination
+    return dead_code_elimination(linear_ir, [i < count for i in range(len(linear_ir.out_vars))])
+
+
+def _split_aux(output_tree, leaves, where):
+    if output_tree.num_leaves == 0 or not _is_pair(output_tree):
+        raise TypeError(f"{where} with has_aux=True needs the function to return a pair "
+                        f"(output, aux), got a result of structure {output_tree}")
+    output, aux = tree.unflatten(output_tree, leaves)
+    output_leaves, new_tree = tree.flatten(output)
+    return new_tree, output_leaves, aux
+
+
+def _is_pair(treedef):
+    placeholder = tree.unflatten(treedef, [0] * treedef.num_leaves)
+    return isinstance(placeholder, (tuple, list)) and len(placeholder) == 2
+
+
+def _normalize_argnums(argnums, count, where):
+    single = isinstance(argnums, int)
+    numbers = (argnums,) if single else tuple(argnums)
+    for number in numbers:
+        if not -count <= number < count:
+            raise ValueError(at_user_line(
+                f"{where}: argnums={argnums!r} is out of range for a call with {count} positional "
+                f"argument{'s' if count != 1 else ''}"))
+    return single, tuple(n % count for n in numbers)
+
+
+def _check_differentiable(args, argnums, function, where):
+    for number in argnums:
+        for leaf in tree.leaves(args[number]):
+            dtype = core.get_aval(leaf).dtype
+            if not dtypes.is_inexact(dtype):
+                name = getattr(function, "__name__", "the function")
+                raise TypeError(at_user_line(
+                    f"{where} needs floating-point inputs to differentiate, but argument {number} "
+                    f"of {name} holds a {dtype.name} value. Pass floats (e.g. x.astype(float) or "
+                    "2.0 instead of 2), or leave the integer argument out of argnums."))
+
+
+def _function_of_argnums(function, args, kwargs, argnums):
+    def partial_function(*differentiated):
+        full = list(args)
+        for number, value in zip(argnums, differentiated):
+            full[number] = value
+        return function(*full, **kwargs)
+    return partial_function
+
+
+def value_and_grad(function, argnums=0, has_aux=False):
+    """``(function(*args), gradient)`` for a function with a real scalar output.
+
+    >>> import functrans.numpy as fnp
+    >>> value_and_grad(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
+    (np.float64(5.0), array([2., 4.]))
+    """
+    @functools.wraps(function)
+    def value_and_grad_function(*args, **kwargs):
+        single, numbers = _normalize_argnums(argnums, len(args), "grad")
+        _check_differentiable(args, numbers, function, "grad")
+        partial_function = _function_of_argnums(function, args, kwargs, numbers)
+        differentiated = [args[n] for n in numbers]
+        result = vjp(partial_function, *differentiated, has_aux=has_aux)
+        value, pullback = result[0], result[1]
+        _check_scalar_output(value, function)
+        gradients = pullback(np.ones((), core.get_aval(value).dtype)[()])
+        gradients = gradients[0] if single else gradients
+        if has_aux:
+            return (value, result[2]), gradients
+        return value, gradients
+
+    return value_and_grad_function
+
+
+def _check_scalar_output(value, function):
+    leaves, _ = tree.flatten(value)
+    name = getattr(function, "__name__", "the function")
+    if len(leaves) != 1:
+        raise TypeError(at_user_line(
+            f"grad needs {name} to return one scalar, but it returned {len(leaves)} values; "
+            "use jacrev or vjp for several outputs (or has_aux=True to return extra data)"))
+    aval = core.get_aval(leaves[0])
+    if aval.shape != () or aval.dtype.kind != "f":
+        raise TypeError(at_user_line(
+            f"grad needs {name} to return a real scalar, but it returned {aval.str_short()}; "
+            "reduce it (e.g. .sum() or .mean()), or use jacrev / vjp for non-scalar outputs"))
+
+
+def grad(function, argnums=0, has_aux=False):
+    """The gradient of a function with a real scalar output.
+
+    >>> import functrans.numpy as fnp
+    >>> grad(fnp.sin)(0.0)
+    np.float64(1.0)
+    """
+    value_and_grad_function = value_and_grad(function, argnums, has_aux)
+
+    @functools.wraps(function)
+    def grad_function(*args, **kwargs):
+        value, gradients = value_and_grad_function(*args, **kwargs)
+        return (gradients, value[1]) if has_aux else gradients
+
+    return grad_function
+
+
+def _basis(leaves):
+    """Standard basis vectors of the flattened inputs, one leaf at a time."""
+    for index, leaf in enumerate(leaves):
+        aval = core.get_aval(leaf)
+        for position in range(aval.size):
+            vectors = [np.zeros(core.get_aval(other).shape, core.get_aval(other).dtype)
+                       for other in leaves]
+            vectors[index].reshape(-1)[position] = 1
+            yield index, vectors
+
+
+def jacfwd(function, argnums=0):
+    """The Jacobian by forward mode: one linearized JVP per input basis vector.
+
+    The result has the output's structure, each leaf of shape
+    ``output.shape + input.shape``.
+    """
+    @functools.wraps(function)
+    def jacobian_function(*args, **kwargs):
+        single, numbers = _normalize_argnums(argnums, len(args), "jacfwd")
+        _check_differentiable(args, numbers, function, "jacfwd")
+        partial_function = _function_of_argnums(function, args, kwargs, numbers)
+        differentiated = tuple(args[n] for n in numbers)
+        in_leaves, in_tree = tree.flatten(differentiated)
+        out, linear = linearize(partial_function, *differentiated)
+        out_leaves, out_tree = tree.flatten(out)
+        columns = [[[] for _ in in_leaves] for _ in out_leaves]
+        for index, vectors in _basis(in_leaves):
+            tangent_out = tree.leaves(linear(*tree.unflatten(in_tree, vectors)))
+            for out_index, value in enumerate(tangent_out):
+                columns[out_index][index].append(value)
+        return _assemble(columns, out_leaves, in_leaves, out_tree, in_tree, single,
+                         column_axis_last=True)
+
+    return jacobian_function
+
+
+def jacrev(function, argnums=0):
+    """The Jacobian by reverse mode: one pullback per output basis vector."""
+    @functools.wraps(function)
+    def jacobian_function(*args, **kwargs):
+        single, numbers = _normalize_argnums(argnums, len(args), "jacrev")
+        _check_differentiable(args, numbers, function, "jacrev")
+        partial_function = _function_of_argnums(function, args, kwargs, numbers)
+        differentiated = tuple(args[n] for n in numbers)
+        in_leaves, in_tree = tree.flatten(differentiated)
+        out, pullback = vjp(partial_function, *differentiated)
+        out_leaves, out_tree = tree.flatten(out)
+        rows = [[[] for _ in in_leaves] for _ in out_leaves]
+        for out_index, vectors in _basis(out_leaves):
+            cotangent_in = tree.leaves(pullback(tree.unflatten(out_tree, vectors)))
+            for index, value in enumerate(cotangent_in):
+                rows[out_index][index].append(value)
+        return _assemble(rows, out_leaves, in_leaves, out_tree, in_tree, single,
+                         column_axis_last=False)
+
+    return jacobian_function
+
+
+def _assemble(blocks, out_leaves, in_leaves, out_tree, in_tree, single, column_axis_last):
+    """Stack per-basis-vector results into Jacobian leaves of shape ``out.shape + in.shape``.
+
+    Built from primitives, not NumPy, so that the Jacobian is itself differentiable.
+    """
+    from functrans import lax
+    assembled = []
+    for out_index, out_leaf in enumerate(out_leaves):
+        out_shape = core.get_aval(out_leaf).shape
+        per_input = []
+        for index, in_leaf in enumerate(in_leaves):
+            in_shape = core.get_aval(in_leaf).shape
+            pieces = [lax.reshape(v, (1,) + core.get_aval(v).shape) for v in blocks[out_index][index]]
+            stacked = lax.concatenate(pieces, 0)
+            if column_axis_last:
+                # (in_size, *out_shape) -> (*out_shape, in_size)
+                stacked = lax.transpose(stacked, tuple(range(1, len(out_shape) + 1)) + (0,))
+            per_input.append(lax.reshape(stacked, out_shape + in_shape))
+        jacobians = tree.unflatten(in_tree, per_input)
+        assembled.append(jacobians[0] if single else jacobians)
+    return tree.unflatten(out_tree, assembled)
+
+
+def hessian(function, argnums=0):
+    """``jacfwd(jacrev(function))``: the matrix of second derivatives."""
+    return jacfwd(jacrev(function, argnums), argnums)
+
+
+def linear_transpose(function, *primals):
+    """The transpose of a linear ``function``, at the shapes and dtypes of ``primals``.
+
+    >>> import functrans.numpy as fnp
+    >>> transpose = linear_transpose(lambda x: 2.0 * x, 1.0)
+    >>> transpose(3.0)
+    (np.float64(6.0),)
+    """
+    leaves, flat_function, out_tree = _flat(function, primals)
+    in_tree = tree.structure(primals)
+    in_avals = [core.get_aval(x) for x in leaves]
+    for index, aval in enumerate(in_avals):
+        if not dtypes.is_inexact(aval.dtype):
+            raise TypeError(f"linear_transpose: input {index} is {aval.str_short()}; linear "
+                            "functions take floating-point inputs")
+    linear_ir = trace_to_ir(flat_function, in_avals)
+    output_tree = out_tree()
+
+    def transposed(*cotangents):
+        cotangent_leaves, cotangent_tree = tree.flatten(cotangents[0] if len(cotangents) == 1
+                                                        else cotangents)
+        if cotangent_tree != output_tree:
+            raise TypeError(f"linear_transpose: cotangents must have the output structure "
+                            f"{output_tree}, got {cotangent_tree}")
+        cotangents_in = ad.backward_pass(linear_ir, cotangent_leaves)
+        return tree.unflatten(in_tree, [
+            ad.instantiate(c, aval_placeholder(a)) for c, a in zip(cotangents_in, in_avals)])
+
+    return transposed
+
+
+def aval_placeholder(aval):
+    """A zero of ``aval``, standing in for a primal when building zeros."""
+    return np.zeros(aval.shape, aval.dtype)[()]

@@ -1,0 +1,395 @@
+"""Elementwise primitives: unary math, binary arithmetic, comparisons, select, conversion.
+
+Binary primitives take operands of one shape and one dtype; broadcasting and
+type promotion are the NumPy layer's job (``functrans.numpy``), so every rule
+here stays simple. Each primitive's rules stand beside its definition.
+"""
+import functools
+import math
+
+import numpy as np
+
+from functrans import core
+from functrans.lax._util import match_scalar, shape_error
+from functrans.transforms import ad
+
+FLOAT = "fc"
+NUMBER = "iufc"
+INTEGRAL = "biu"
+ANY = "biufc"
+
+
+def _kind_names(kinds):
+    names = {"b": "boolean", "i": "signed integer", "u": "unsigned integer",
+             "f": "floating-point", "c": "complex"}
+    return " or ".join(names[k] for k in kinds)
+
+
+def _check_kind(name, aval, kinds):
+    if aval.dtype.kind not in kinds:
+        raise shape_error(
+            f"{name} takes {_kind_names(kinds)} input, got {aval.str_short()}; "
+            "convert it with astype first")
+
+
+def unary_primitive(name, numpy_impl, kinds=FLOAT, out_dtype=None):
+    primitive = core.Primitive(name)
+    primitive.def_impl(numpy_impl)
+
+    def abstract_eval(x):
+        _check_kind(name, x, kinds)
+        if out_dtype is None:
+            return x
+        return core.ShapedArray(x.shape, out_dtype)
+
+    primitive.def_abstract_eval(abstract_eval)
+    return primitive
+
+
+def binary_primitive(name, numpy_impl, kinds=NUMBER, out_dtype=None):
+    primitive = core.Primitive(name)
+    primitive.def_impl(numpy_impl)
+
+    def abstract_eval(x, y):
+        if x.shape != y.shape or x.dtype != y.dtype:
+            raise shape_error(
+                f"{name} takes operands of one shape and dtype, got {x.str_short()} and "
+                f"{y.str_short()}; functrans.numpy functions broadcast and promote for you")
+        _check_kind(name, x, kinds)
+        if out_dtype is not None:
+            return core.ShapedArray(x.shape, out_dtype)
+        return core.ShapedArray(x.shape, x.dtype, x.weak_type and y.weak_type)
+
+    primitive.def_abstract_eval(abstract_eval)
+    return primitive
+
+
+def _unary_op(primitive):
+    def op(x):
+        return primitive.bind(x)
+    op.__name__ = primitive.name
+    op.__doc__ = f"The ``{primitive.name}`` primitive, elementwise."
+    return op
+
+
+def _binary_op(primitive, name):
+    def op(x, y):
+        if core.is_python_scalar(y) and not core.is_python_scalar(x):
+            y = match_scalar(y, x)
+        elif core.is_python_scalar(x) and not core.is_python_scalar(y):
+            x = match_scalar(x, y)
+        return primitive.bind(x, y)
+    op.__name__ = name
+    op.__doc__ = f"The ``{primitive.name}`` primitive, elementwise; operands of one shape and dtype."
+    return op
+
+
+# --- numerically careful NumPy implementations ----------------------------------------
+
+def _rsqrt(x):
+    return np.reciprocal(np.sqrt(x))
+
+
+def _logistic(x):
+    # Two branches so neither exp overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below.
+    with np.errstate(over="ignore"):
+        exp_neg_abs = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs))[()]
+
+
+@functools.cache
+def _scipy_erf():
+    from scipy import special
+    return special.erf
+
+
+def _erf(x):
+    return _scipy_erf()(x)
+
+
+def _abs_eval_dtype(x):
+    return x
+
+
+def _divide(x, y):
+    if np.result_type(x).kind in "fc":
+        return np.true_divide(x, y)
+    return np.floor_divide(x, y)
+
+
+def _integer_pow_impl(x, *, y):
+    if y == 0:
+        return np.ones_like(x)[()]
+    return np.power(x, y) if y > 0 else np.reciprocal(np.power(x, -y))
+
+
+# --- unary primitives -----------------------------------------------------------------
+
+neg_p = unary_primitive("neg", np.negative, NUMBER)
+sin_p = unary_primitive("sin", np.sin)
+cos_p = unary_primitive("cos", np.cos)
+tan_p = unary_primitive("tan", np.tan)
+tanh_p = unary_primitive("tanh", np.tanh)
+exp_p = unary_primitive("exp", np.exp)
+expm1_p = unary_primitive("expm1", np.expm1)
+log_p = unary_primitive("log", np.log)
+log1p_p = unary_primitive("log1p", np.log1p)
+sqrt_p = unary_primitive("sqrt", np.sqrt)
+rsqrt_p = unary_primitive("rsqrt", _rsqrt)
+abs_p = unary_primitive("abs", np.abs, NUMBER)
+sign_p = unary_primitive("sign", np.sign, NUMBER)
+floor_p = unary_primitive("floor", np.floor)
+ceil_p = unary_primitive("ceil", np.ceil)
+round_p = unary_primitive("round", np.round)
+logistic_p = unary_primitive("logistic", _logistic)
+erf_p = unary_primitive("erf", _erf)
+asin_p = unary_primitive("asin", np.arcsin)
+acos_p = unary_primitive("acos", np.arccos)
+atan_p = unary_primitive("atan", np.arctan)
+sinh_p = unary_primitive("sinh", np.sinh)
+cosh_p = unary_primitive("cosh", np.cosh)
+asinh_p = unary_primitive("asinh", np.arcsinh)
+acosh_p = unary_primitive("acosh", np.arccosh)
+atanh_p = unary_primitive("atanh", np.arctanh)
+is_finite_p = unary_primitive("is_finite", np.isfinite, FLOAT, out_dtype=np.bool_)
+not_p = unary_primitive("not", np.invert, INTEGRAL)
+stop_gradient_p = unary_primitive("stop_gradient", lambda x: x, ANY)
+
+integer_pow_p = core.Primitive("integer_pow")
+integer_pow_p.def_impl(_integer_pow_impl)
+
+
+@integer_pow_p.def_abstract_eval
+def _integer_pow_abstract_eval(x, *, y):
+    _check_kind("integer_pow", x, NUMBER if y >= 0 else FLOAT)
+    return x
+
+
+neg, sin, cos, tan, tanh, exp, expm1, log, log1p, sqrt, rsqrt = map(_unary_op, (
+    neg_p, sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, log1p_p, sqrt_p, rsqrt_p))
+abs, sign, floor, ceil, round, logistic, erf = map(_unary_op, (  # noqa: A001 (lax names)
+    abs_p, sign_p, floor_p, ceil_p, round_p, logistic_p, erf_p))
+asin, acos, atan, sinh, cosh, asinh, acosh, atanh, is_finite = map(_unary_op, (
+    asin_p, acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p, atanh_p, is_finite_p))
+logical_not = _unary_op(not_p)
+stop_gradient = _unary_op(stop_gradient_p)
+
+
+def integer_pow(x, y):
+    """``x ** y`` for a Python integer ``y``."""
+    return integer_pow_p.bind(x, y=int(y))
+
+
+# --- binary primitives ----------------------------------------------------------------
+
+add_p = binary_primitive("add", np.add)
+sub_p = binary_primitive("sub", np.subtract)
+mul_p = binary_primitive("mul", np.multiply, ANY)
+div_p = binary_primitive("div", _divide)
+pow_p = binary_primitive("pow", np.power, FLOAT)
+max_p = binary_primitive("max", np.maximum, ANY)
+min_p = binary_primitive("min", np.minimum, ANY)
+atan2_p = binary_primitive("atan2", np.arctan2, FLOAT)
+rem_p = binary_primitive("rem", np.remainder)
+eq_p = binary_primitive("eq", np.equal, ANY, out_dtype=np.bool_)
+ne_p = binary_primitive("ne", np.not_equal, ANY, out_dtype=np.bool_)
+lt_p = binary_primitive("lt", np.less, ANY, out_dtype=np.bool_)
+le_p = binary_primitive("le", np.less_equal, ANY, out_dtype=np.bool_)
+gt_p = binary_primitive("gt", np.greater, ANY, out_dtype=np.bool_)
+ge_p = binary_primitive("ge", np.greater_equal, ANY, out_dtype=np.bool_)
+and_p = binary_primitive("and", np.bitwise_and, INTEGRAL)
+or_p = binary_primitive("or", np.bitwise_or, INTEGRAL)
+xor_p = binary_primitive("xor", np.bitwise_xor, INTEGRAL)
+
+add = _binary_op(add_p, "add")
+sub = _binary_op(sub_p, "sub")
+mul = _binary_op(mul_p, "mul")
+div = _binary_op(div_p, "div")
+pow = _binary_op(pow_p, "pow")  # noqa: A001
+max = _binary_op(max_p, "max")  # noqa: A001
+min = _binary_op(min_p, "min")  # noqa: A001
+atan2 = _binary_op(atan2_p, "atan2")
+rem = _binary_op(rem_p, "rem")
+eq, ne, lt, le, gt, ge = (_binary_op(p, p.name) for p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p))
+logical_and = _binary_op(and_p, "logical_and")
+logical_or = _binary_op(or_p, "logical_or")
+logical_xor = _binary_op(xor_p, "logical_xor")
+
+
+# --- select and conversion ------------------------------------------------------------
+
+select_p = core.Primitive("select")
+select_p.def_impl(lambda predicate, on_true, on_false: np.where(predicate, on_true, on_false)[()])
+
+
+@select_p.def_abstract_eval
+def _select_abstract_eval(predicate, on_true, on_false):
+    if predicate.dtype != np.bool_:
+        raise shape_error(f"select needs a boolean predicate, got {predicate.str_short()}")
+    if not (predicate.shape == on_true.shape == on_false.shape) or on_true.dtype != on_false.dtype:
+        raise shape_error(
+            f"select takes a predicate and two cases of one shape (and cases of one dtype), got "
+            f"{predicate.str_short()}, {on_true.str_short()} and {on_false.str_short()}")
+    return core.ShapedArray(on_true.shape, on_true.dtype, on_true.weak_type and on_false.weak_type)
+
+
+def select(predicate, on_true, on_false):
+    """``on_true`` where ``predicate`` holds, else ``on_false`` (one shape for all three)."""
+    if core.is_python_scalar(on_true):
+        on_true = match_scalar(on_true, on_false)
+    if core.is_python_scalar(on_false):
+        on_false = match_scalar(on_false, on_true)
+    return select_p.bind(predicate, on_true, on_false)
+
+
+convert_element_type_p = core.Primitive("convert_element_type")
+
+
+@convert_element_type_p.def_impl
+def _convert_impl(x, *, new_dtype, weak_type):
+    return np.asarray(x).astype(new_dtype)[()]
+
+
+@convert_element_type_p.def_abstract_eval
+def _convert_abstract_eval(x, *, new_dtype, weak_type):
+    return core.ShapedArray(x.shape, new_dtype, weak_type)
+
+
+def convert_element_type(x, dtype, weak_type=False):
+    """``x`` as ``dtype`` (NumPy's ``astype``)."""
+    dtype = np.dtype(dtype)
+    aval = core.get_aval(x)
+    if aval.dtype == dtype and aval.weak_type == weak_type:
+        return x
+    return convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak_type)
+
+
+# --- JVP rules: the derivative table --------------------------------------------------
+
+def _square(x):
+    return mul(x, x)
+
+
+ad.defjvp(sin_p, lambda t, x: mul(t, cos(x)))
+ad.defjvp(cos_p, lambda t, x: neg(mul(t, sin(x))))
+ad.defjvp_with_output(tan_p, lambda t, ans, x: mul(t, add(1, _square(ans))))
+ad.defjvp_with_output(tanh_p, lambda t, ans, x: mul(t, sub(1, _square(ans))))
+ad.defjvp_with_output(exp_p, lambda t, ans, x: mul(t, ans))
+ad.defjvp_with_output(expm1_p, lambda t, ans, x: mul(t, add(ans, 1)))
+ad.defjvp(log_p, lambda t, x: div(t, x))
+ad.defjvp(log1p_p, lambda t, x: div(t, add(x, 1)))
+ad.defjvp_with_output(sqrt_p, lambda t, ans, x: div(t, mul(ans, 2)))
+ad.defjvp_with_output(rsqrt_p, lambda t, ans, x: mul(t, div(mul(ans, -0.5), x)))
+ad.defjvp_with_output(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(1, ans))))
+ad.defjvp(erf_p, lambda t, x: mul(t, mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi))))
+ad.defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(1, _square(x)))))
+ad.defjvp(acos_p, lambda t, x: neg(mul(t, rsqrt(sub(1, _square(x))))))
+ad.defjvp(atan_p, lambda t, x: div(t, add(1, _square(x))))
+ad.defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
+ad.defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
+ad.defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(_square(x), 1))))
+ad.defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, 1), add(x, 1)))))
+ad.defjvp(atanh_p, lambda t, x: div(t, sub(1, _square(x))))
+ad.defjvp(abs_p, lambda t, x: mul(t, sign(x)))
+for _primitive in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, stop_gradient_p,
+                   eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
+    ad.defzero(_primitive)
+
+
+def _integer_pow_jvp(t, x, *, y):
+    if y == 0:
+        return mul(t, 0)
+    return mul(t, mul(integer_pow(x, y - 1), y))
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+ad.deflinear(neg_p, lambda cotangent, x: [neg(cotangent)])
+ad.deflinear(add_p, lambda cotangent, x, y: [cotangent, cotangent])
+ad.deflinear(sub_p, lambda cotangent, x, y: [cotangent, neg(cotangent)])
+ad.defbilinear(mul_p,
+               lambda cotangent, y, x_aval: mul(cotangent, y),
+               lambda cotangent, x, y_aval: mul(x, cotangent))
+
+
+def _div_jvp(primals, tangents):
+    x, y = primals
+    tx, ty = tangents
+    out = div(x, y)
+    terms = []
+    if tx is not None:
+        terms.append(div(tx, y))
+    if ty is not None:
+        terms.append(neg(mul(ty, div(out, y))))
+    return out, ad._sum_tangent_terms(terms)
+
+
+def _div_transpose(cotangent, x, y):
+    if ad.is_undefined(y):
+        raise TypeError("div is linear in its numerator only")
+    return [div(cotangent, y), None]
+
+
+ad.jvp_rules[div_p] = _div_jvp
+ad.transpose_rules[div_p] = _div_transpose
+
+
+def _safe_log(x):
+    # log(x) where x > 0; 0 elsewhere, where pow's derivative in the exponent multiplies 0.
+    positive = gt(x, 0)
+    return select(positive, log(select(positive, x, 1)), 0)
+
+
+ad.defjvp_with_output(
+    pow_p,
+    lambda t, ans, x, y: mul(t, mul(y, pow(x, sub(y, 1)))),
+    lambda t, ans, x, y: mul(t, mul(ans, _safe_log(x))),
+)
+
+
+def _max_share(x, y):
+    """1 where x wins, 0 where y wins, 1/2 at ties (the symmetric subgradient)."""
+    return select(gt(x, y), match_scalar(1, x),
+                  select(eq(x, y), match_scalar(0.5, x), match_scalar(0, x)))
+
+
+ad.defjvp(max_p,
+          lambda t, x, y: mul(t, _max_share(x, y)),
+          lambda t, x, y: mul(t, _max_share(y, x)))
+ad.defjvp(min_p,
+          lambda t, x, y: mul(t, _max_share(y, x)),
+          lambda t, x, y: mul(t, _max_share(x, y)))
+ad.defjvp(atan2_p,
+          lambda t, x, y: mul(t, div(y, add(_square(x), _square(y)))),
+          lambda t, x, y: mul(t, neg(div(x, add(_square(x), _square(y))))))
+ad.defjvp(rem_p,
+          lambda t, x, y: t,
+          lambda t, x, y: mul(t, neg(floor(div(x, y)))))
+
+
+def _select_transpose(cotangent, predicate, on_true, on_false):
+    if ad.is_undefined(predicate):
+        raise TypeError("select is not linear in its predicate")
+    zeros = ad.zeros_like_aval(core.get_aval(cotangent))
+    return [None,
+            select(predicate, cotangent, zeros) if ad.is_undefined(on_true) else None,
+            select(predicate, zeros, cotangent) if ad.is_undefined(on_false) else None]
+
+
+ad.deflinear_in(select_p, (1, 2), _select_transpose)
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    out = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type)
+    if new_dtype.kind not in "fc" or core.get_aval(x).dtype.kind not in "fc":
+        return out, None
+    return out, convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=weak_type)
+
+
+def _convert_transpose(cotangent, x, *, new_dtype, weak_type):
+    return [convert_element_type(cotangent, x.aval.dtype, x.aval.weak_type)]
+
+
+ad.jvp_rules[convert_element_type_p] = _convert_jvp
+ad.transpose_rules[convert_element_type_p] = _convert_transpose

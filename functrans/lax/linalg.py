@@ -1,0 +1,94 @@
+"""``dot_general``: every matrix product, batched or not, as one primitive."""
+import numpy as np
+
+from functrans import core
+from functrans.lax._util import shape_error
+from functrans.lax.shapes import transpose
+from functrans.transforms import ad
+
+dot_general_p = core.Primitive("dot_general")
+
+
+def _free_dimensions(ndim, contracting, batch):
+    return [d for d in range(ndim) if d not in contracting and d not in batch]
+
+
+@dot_general_p.def_impl
+def _dot_general_impl(x, y, *, dimension_numbers):
+    (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
+    x, y = np.asarray(x), np.asarray(y)
+    if not lhs_batch and x.ndim <= 2 and y.ndim <= 2 and lhs_contracting == (x.ndim - 1,) \
+            and rhs_contracting == (0,):
+        return np.dot(x, y)[()]
+    lhs_free = _free_dimensions(x.ndim, lhs_contracting, lhs_batch)
+    rhs_free = _free_dimensions(y.ndim, rhs_contracting, rhs_batch)
+    batch_shape = [x.shape[d] for d in lhs_batch]
+    lhs_free_shape = [x.shape[d] for d in lhs_free]
+    rhs_free_shape = [y.shape[d] for d in rhs_free]
+    contracted = int(np.prod([x.shape[d] for d in lhs_contracting], dtype=np.int64))
+    batch = int(np.prod(batch_shape, dtype=np.int64))
+    lhs = x.transpose(list(lhs_batch) + lhs_free + list(lhs_contracting)).reshape(
+        batch, int(np.prod(lhs_free_shape, dtype=np.int64)), contracted)
+    rhs = y.transpose(list(rhs_batch) + list(rhs_contracting) + rhs_free).reshape(
+        batch, contracted, int(np.prod(rhs_free_shape, dtype=np.int64)))
+    return np.matmul(lhs, rhs).reshape(batch_shape + lhs_free_shape + rhs_free_shape)[()]
+
+
+@dot_general_p.def_abstract_eval
+def _dot_general_abstract_eval(x, y, *, dimension_numbers):
+    (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
+    if x.dtype != y.dtype or len(lhs_contracting) != len(rhs_contracting) or \
+            len(lhs_batch) != len(rhs_batch) or \
+            any(x.shape[a] != y.shape[b] for a, b in zip(lhs_contracting, rhs_contracting)) or \
+            any(x.shape[a] != y.shape[b] for a, b in zip(lhs_batch, rhs_batch)):
+        raise shape_error(
+            f"dot_general cannot contract {x.str_short()} with {y.str_short()} along "
+            f"{lhs_contracting} and {rhs_contracting} (batch {lhs_batch}, {rhs_batch}): "
+            "contracted and batch sizes and the dtypes must agree")
+    shape = ([x.shape[d] for d in lhs_batch]
+             + [x.shape[d] for d in _free_dimensions(x.ndim, lhs_contracting, lhs_batch)]
+             + [y.shape[d] for d in _free_dimensions(y.ndim, rhs_contracting, rhs_batch)])
+    return core.ShapedArray(shape, x.dtype, x.weak_type and y.weak_type)
+
+
+def dot_general(x, y, dimension_numbers):
+    """Contract ``x`` and ``y``; the result's dimensions are batch, free of x, free of y.
+
+    ``dimension_numbers = ((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``.
+    """
+    (lc, rc), (lb, rb) = dimension_numbers
+    dimension_numbers = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
+    return dot_general_p.bind(x, y, dimension_numbers=dimension_numbers)
+
+
+def _transpose_operand(cotangent, other, operand_aval, dimension_numbers, operand_is_lhs):
+    """Cotangent of one operand: contract the cotangent with the other operand's free dims."""
+    (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
+    if not operand_is_lhs:
+        lhs_contracting, rhs_contracting = rhs_contracting, lhs_contracting
+        lhs_batch, rhs_batch = rhs_batch, lhs_batch
+    other_ndim = core.get_aval(other).ndim
+    lhs_free = _free_dimensions(operand_aval.ndim, lhs_contracting, lhs_batch)
+    rhs_free = _free_dimensions(other_ndim, rhs_contracting, rhs_batch)
+    batch_count = len(lhs_batch)
+    # The cotangent's dimensions: batch, free of lhs, free of rhs (of the original product).
+    other_free_start = batch_count + len(lhs_free) if operand_is_lhs else batch_count
+    other_free_positions = tuple(range(other_free_start, other_free_start + len(rhs_free)))
+    product = dot_general(cotangent, other, (
+        (other_free_positions, tuple(rhs_free)),
+        (tuple(range(batch_count)), tuple(rhs_batch))))
+    # product dims: batch, own free (in cotangent order), other's contracting dims in sorted order.
+    remaining = sorted(rhs_contracting)
+    result_to_operand = list(lhs_batch) + lhs_free + [
+        lhs_contracting[list(rhs_contracting).index(r)] for r in remaining]
+    permutation = [result_to_operand.index(d) for d in range(operand_aval.ndim)]
+    return transpose(product, permutation)
+
+
+ad.defbilinear(
+    dot_general_p,
+    lambda cotangent, y, x_aval, *, dimension_numbers:
+        _transpose_operand(cotangent, y, x_aval, dimension_numbers, True),
+    lambda cotangent, x, y_aval, *, dimension_numbers:
+        _transpose_operand(cotangent, x, y_aval, dimension_numbers, False),
+)

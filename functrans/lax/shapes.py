@@ -1,0 +1,485 @@
+"""Primitives that move data without arithmetic: broadcasting, reshaping, slicing,
+gathering, scattering, concatenating, padding. All are linear in their array
+operands, so each has a transpose rule beside its definition.
+"""
+import numpy as np
+
+from functrans import core, dtypes
+from functrans.lax._util import normalize_axes, shape_error
+from functrans.transforms import ad
+
+
+def _primitive(name, impl, abstract_eval):
+    primitive = core.Primitive(name)
+    primitive.def_impl(impl)
+    primitive.def_abstract_eval(abstract_eval)
+    return primitive
+
+
+# --- broadcast_in_dim -----------------------------------------------------------------
+
+def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
+    x = np.asarray(x)
+    expanded = [1] * len(shape)
+    for source, target in enumerate(broadcast_dimensions):
+        expanded[target] = x.shape[source]
+    return np.broadcast_to(x.reshape(expanded), shape)
+
+
+def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
+    if len(broadcast_dimensions) != x.ndim or any(
+            not (x.shape[i] == 1 or x.shape[i] == shape[d]) for i, d in enumerate(broadcast_dimensions)):
+        raise shape_error(
+            f"cannot broadcast {x.str_short()} to shape {shape} along dimensions "
+            f"{broadcast_dimensions}")
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+broadcast_in_dim_p = _primitive("broadcast_in_dim", _broadcast_in_dim_impl,
+                                _broadcast_in_dim_abstract_eval)
+
+
+def broadcast_in_dim(x, shape, broadcast_dimensions):
+    """``x`` broadcast to ``shape``, its dimension i becoming ``broadcast_dimensions[i]``."""
+    shape = tuple(int(d) for d in shape)
+    broadcast_dimensions = tuple(broadcast_dimensions)
+    if core.get_aval(x).shape == shape and broadcast_dimensions == tuple(range(len(shape))):
+        return x
+    return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
+
+
+def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
+    in_shape = x.aval.shape
+    summed = [d for d in range(len(shape)) if d not in broadcast_dimensions]
+    summed += [d for i, d in enumerate(broadcast_dimensions) if in_shape[i] == 1 and shape[d] != 1]
+    total = reduce_sum_for_transpose(cotangent, tuple(sorted(summed)))
+    return [reshape(total, in_shape)]
+
+
+def reduce_sum_for_transpose(x, axes):
+    from functrans.lax.reductions import reduce_sum
+    return reduce_sum(x, axes) if axes else x
+
+
+ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+
+
+# --- reshape, transpose, squeeze, expand_dims, rev -------------------------------------
+
+def _reshape_abstract_eval(x, *, new_sizes):
+    if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
+        raise shape_error(f"cannot reshape {x.str_short()} into shape {new_sizes}")
+    return core.ShapedArray(new_sizes, x.dtype, x.weak_type)
+
+
+reshape_p = _primitive("reshape", lambda x, *, new_sizes: np.reshape(x, new_sizes),
+                       _reshape_abstract_eval)
+
+
+def reshape(x, new_sizes):
+    new_sizes = tuple(int(d) for d in new_sizes)
+    if core.get_aval(x).shape == new_sizes:
+        return x
+    return reshape_p.bind(x, new_sizes=new_sizes)
+
+
+ad.deflinear(reshape_p, lambda cotangent, x, *, new_sizes: [reshape(cotangent, x.aval.shape)])
+
+
+def _transpose_abstract_eval(x, *, permutation):
+    if sorted(permutation) != list(range(x.ndim)):
+        raise shape_error(f"transpose of {x.str_short()} needs a permutation of "
+                          f"{tuple(range(x.ndim))}, got {permutation}")
+    return core.ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
+
+
+transpose_p = _primitive("transpose", lambda x, *, permutation: np.transpose(x, permutation),
+                         _transpose_abstract_eval)
+
+
+def transpose(x, permutation):
+    permutation = tuple(int(p) for p in permutation)
+    if permutation == tuple(range(len(permutation))):
+        return x
+    return transpose_p.bind(x, permutation=permutation)
+
+
+ad.deflinear(transpose_p, lambda cotangent, x, *, permutation:
+             [transpose(cotangent, tuple(np.argsort(permutation)))])
+
+
+def _squeeze_abstract_eval(x, *, dimensions):
+    if any(x.shape[d] != 1 for d in dimensions):
+        raise shape_error(f"cannot squeeze dimensions {dimensions} of {x.str_short()}: "
+                          "they must have size 1")
+    return core.ShapedArray(tuple(n for d, n in enumerate(x.shape) if d not in dimensions),
+                            x.dtype, x.weak_type)
+
+
+squeeze_p = _primitive("squeeze", lambda x, *, dimensions: np.squeeze(x, dimensions),
+                       _squeeze_abstract_eval)
+
+
+def squeeze(x, dimensions):
+    dimensions = normalize_axes(dimensions, core.get_aval(x).ndim)
+    return squeeze_p.bind(x, dimensions=dimensions) if dimensions else x
+
+
+ad.deflinear(squeeze_p, lambda cotangent, x, *, dimensions: [reshape(cotangent, x.aval.shape)])
+
+
+def _expand_dims_abstract_eval(x, *, dimensions):
+    shape = list(x.shape)
+    for d in dimensions:
+        shape.insert(d, 1)
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+expand_dims_p = _primitive("expand_dims", lambda x, *, dimensions: np.expand_dims(x, dimensions),
+                           _expand_dims_abstract_eval)
+
+
+def expand_dims(x, dimensions):
+    """``x`` with new axes of size 1 at positions ``dimensions`` of the result."""
+    dimensions = normalize_axes(dimensions, core.get_aval(x).ndim + len(dimensions))
+    return expand_dims_p.bind(x, dimensions=dimensions) if dimensions else x
+
+
+ad.deflinear(expand_dims_p, lambda cotangent, x, *, dimensions: [reshape(cotangent, x.aval.shape)])
+
+rev_p = _primitive("rev", lambda x, *, dimensions: np.flip(x, dimensions),
+                   lambda x, *, dimensions: x)
+
+
+def rev(x, dimensions):
+    """``x`` reversed along ``dimensions``."""
+    dimensions = normalize_axes(dimensions, core.get_aval(x).ndim)
+    return rev_p.bind(x, dimensions=dimensions) if dimensions else x
+
+
+ad.deflinear(rev_p, lambda cotangent, x, *, dimensions: [rev(cotangent, dimensions)])
+
+
+# --- static and dynamic slicing --------------------------------------------------------
+
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    return np.asarray(x)[tuple(slice(s, l, st) for s, l, st in
+                               zip(start_indices, limit_indices, strides))]
+
+
+def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
+    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
+            not 0 <= s <= l <= n or st < 1
+            for s, l, st, n in zip(start_indices, limit_indices, strides, x.shape)):
+        raise shape_error(f"invalid slice of {x.str_short()}: start {start_indices}, "
+                          f"limit {limit_indices}, strides {strides}")
+    shape = tuple(max(0, -(-(l - s) // st)) for s, l, st in zip(start_indices, limit_indices, strides))
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+slice_p = _primitive("slice", _slice_impl, _slice_abstract_eval)
+
+
+def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax name)
+    """``x[start:limit:stride, ...]`` with static bounds and positive strides."""
+    start_indices = tuple(int(s) for s in start_indices)
+    limit_indices = tuple(int(s) for s in limit_indices)
+    strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
+    shape = core.get_aval(x).shape
+    if start_indices == (0,) * len(shape) and limit_indices == shape and set(strides) <= {1}:
+        return x
+    return slice_p.bind(x, start_indices=start_indices, limit_indices=limit_indices, strides=strides)
+
+
+def _slice_transpose(cotangent, x, *, start_indices, limit_indices, strides):
+    in_shape = x.aval.shape
+    out_shape = core.get_aval(cotangent).shape
+    if 0 in out_shape:
+        return [ad.zeros_like_aval(x.aval)]
+    config = []
+    for s, st, n, m in zip(start_indices, strides, in_shape, out_shape):
+        last = s + (m - 1) * st
+        config.append((s, n - last - 1, st - 1))
+    return [pad(cotangent, np.zeros((), cotangent.dtype)[()], config)]
+
+
+ad.deflinear(slice_p, _slice_transpose)
+
+
+def _clamped_starts(starts, operand_shape, sizes):
+    return [int(np.clip(int(s), 0, n - size)) for s, n, size in zip(starts, operand_shape, sizes)]
+
+
+def _dynamic_slice_impl(x, *start_indices, slice_sizes):
+    x = np.asarray(x)
+    starts = _clamped_starts(start_indices, x.shape, slice_sizes)
+    return x[tuple(np.s_[s:s + size] for s, size in zip(starts, slice_sizes))]
+
+
+def _check_start_indices(name, operand, start_indices):
+    if len(start_indices) != operand.ndim or any(
+            s.shape != () or s.dtype.kind not in "iu" for s in start_indices):
+        raise shape_error(f"{name} of {operand.str_short()} needs {operand.ndim} scalar integer "
+                          f"start indices, got {[s.str_short() for s in start_indices]}")
+
+
+def _dynamic_slice_abstract_eval(x, *start_indices, slice_sizes):
+    _check_start_indices("dynamic_slice", x, start_indices)
+    if len(slice_sizes) != x.ndim or any(not 0 <= size <= n for size, n in zip(slice_sizes, x.shape)):
+        raise shape_error(f"dynamic_slice sizes {slice_sizes} do not fit in {x.str_short()}")
+    return core.ShapedArray(slice_sizes, x.dtype, x.weak_type)
+
+
+dynamic_slice_p = _primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract_eval)
+
+
+def dynamic_slice(x, start_indices, slice_sizes):
+    """The block of ``slice_sizes`` at ``start_indices`` (traced scalars allowed; clamped to fit)."""
+    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(s) for s in slice_sizes))
+
+
+def _dynamic_slice_transpose(cotangent, x, *start_indices, slice_sizes):
+    zeros = ad.zeros_like_aval(x.aval)
+    return [dynamic_update_slice(zeros, cotangent, start_indices)] + [None] * len(start_indices)
+
+
+ad.deflinear_in(dynamic_slice_p, (0,), _dynamic_slice_transpose)
+
+
+def _dynamic_update_slice_impl(x, update, *start_indices):
+    out = np.array(x, copy=True)
+    update = np.asarray(update)
+    starts = _clamped_starts(start_indices, out.shape, update.shape)
+    out[tuple(np.s_[s:s + size] for s, size in zip(starts, update.shape))] = update
+    return out
+
+
+def _dynamic_update_slice_abstract_eval(x, update, *start_indices):
+    _check_start_indices("dynamic_update_slice", x, start_indices)
+    if update.ndim != x.ndim or any(u > n for u, n in zip(update.shape, x.shape)) or \
+            update.dtype != x.dtype:
+        raise shape_error(f"dynamic_update_slice cannot put {update.str_short()} into {x.str_short()}")
+    return core.ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+dynamic_update_slice_p = _primitive("dynamic_update_slice", _dynamic_update_slice_impl,
+                                    _dynamic_update_slice_abstract_eval)
+
+
+def dynamic_update_slice(x, update, start_indices):
+    """``x`` with the block at ``start_indices`` replaced by ``update`` (clamped to fit)."""
+    return dynamic_update_slice_p.bind(x, update, *start_indices)
+
+
+def _dynamic_update_slice_transpose(cotangent, x, update, *start_indices):
+    update_aval = update.aval if ad.is_undefined(update) else core.get_aval(update)
+    cotangent_x = cotangent_update = None
+    if ad.is_undefined(x):
+        cotangent_x = dynamic_update_slice(cotangent, ad.zeros_like_aval(update_aval), start_indices)
+    if ad.is_undefined(update):
+        cotangent_update = dynamic_slice(cotangent, start_indices, update_aval.shape)
+    return [cotangent_x, cotangent_update] + [None] * len(start_indices)
+
+
+ad.deflinear_in(dynamic_update_slice_p, (0, 1), _dynamic_update_slice_transpose)
+
+
+# --- gather and scatter-add (integer-array indexing along one axis) --------------------
+
+def _gather_abstract_eval(x, indices, *, axis):
+    if indices.dtype.kind not in "iu":
+        raise shape_error(f"gather needs integer indices, got {indices.str_short()}")
+    if not 0 <= axis < x.ndim:
+        raise shape_error(f"gather axis {axis} is out of range for {x.str_short()}")
+    return core.ShapedArray(x.shape[:axis] + indices.shape + x.shape[axis + 1:], x.dtype, x.weak_type)
+
+
+gather_p = _primitive("gather", lambda x, indices, *, axis: np.take(x, indices, axis=axis),
+                      _gather_abstract_eval)
+
+
+def gather(x, indices, axis):
+    """``numpy.take(x, indices, axis)``: negative indices count from the end."""
+    return gather_p.bind(x, indices, axis=int(axis))
+
+
+def _scatter_add_impl(x, indices, updates, *, axis):
+    out = np.array(x, copy=True)
+    np.add.at(out, (np.s_[:],) * axis + (np.asarray(indices),), updates)
+    return out
+
+
+def _scatter_add_abstract_eval(x, indices, updates, *, axis):
+    expected = x.shape[:axis] + indices.shape + x.shape[axis + 1:]
+    if indices.dtype.kind not in "iu" or updates.shape != expected or updates.dtype != x.dtype:
+        raise shape_error(f"scatter_add into {x.str_short()} along axis {axis} with indices "
+                          f"{indices.str_short()} needs updates of shape {expected} and dtype "
+                          f"{x.dtype.name}, got {updates.str_short()}")
+    return core.ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+scatter_add_p = _primitive("scatter_add", _scatter_add_impl, _scatter_add_abstract_eval)
+
+
+def scatter_add(x, indices, updates, axis):
+    """A copy of ``x`` with ``updates`` added at ``indices`` along ``axis`` (repeats accumulate)."""
+    return scatter_add_p.bind(x, indices, updates, axis=int(axis))
+
+
+ad.deflinear_in(gather_p, (0,), lambda cotangent, x, indices, *, axis: [
+    scatter_add(ad.zeros_like_aval(x.aval), indices, cotangent, axis), None])
+ad.deflinear_in(scatter_add_p, (0, 2), lambda cotangent, x, indices, updates, *, axis: [
+    cotangent if ad.is_undefined(x) else None,
+    None,
+    gather(cotangent, indices, axis) if ad.is_undefined(updates) else None])
+
+
+def take_along_axis(x, indices, axis):
+    """``numpy.take_along_axis`` through one gather on the flattened array."""
+    aval = core.get_aval(x)
+    index_aval = core.get_aval(indices)
+    from functrans.lax.elementwise import add, convert_element_type, mul
+    strides = np.cumprod((aval.shape[1:] + (1,))[::-1])[::-1]
+    flat_index = None
+    for dimension in range(aval.ndim):
+        if dimension == axis:
+            term = convert_element_type(indices, np.int64)
+            term = mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
+        else:
+            term = iota(np.int64, index_aval.shape, dimension)
+            term = mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
+        flat_index = term if flat_index is None else add(flat_index, term)
+    return gather(reshape(x, (aval.size,)), flat_index, 0)
+
+
+# --- concatenate and pad ----------------------------------------------------------------
+
+def _concatenate_abstract_eval(*operands, dimension):
+    first = operands[0]
+    for operand in operands[1:]:
+        if operand.dtype != first.dtype or operand.ndim != first.ndim or any(
+                a != b for d, (a, b) in enumerate(zip(operand.shape, first.shape)) if d != dimension):
+            raise shape_error("concatenate needs operands of one dtype and equal shapes except "
+                              f"along dimension {dimension}, got "
+                              f"{', '.join(o.str_short() for o in operands)}")
+    shape = list(first.shape)
+    shape[dimension] = sum(o.shape[dimension] for o in operands)
+    return core.ShapedArray(shape, first.dtype, all(o.weak_type for o in operands))
+
+
+concatenate_p = _primitive("concatenate",
+                           lambda *operands, dimension: np.concatenate(operands, axis=dimension),
+                           _concatenate_abstract_eval)
+
+
+def concatenate(operands, dimension):
+    operands = list(operands)
+    if len(operands) == 1:
+        return operands[0]
+    return concatenate_p.bind(*operands, dimension=int(dimension))
+
+
+def _concatenate_transpose(cotangent, *operands, dimension):
+    shape = core.get_aval(cotangent).shape
+    cotangents = []
+    offset = 0
+    for operand in operands:
+        aval = operand.aval if ad.is_undefined(operand) else core.get_aval(operand)
+        size = aval.shape[dimension]
+        if ad.is_undefined(operand):
+            start = [0] * len(shape)
+            limit = list(shape)
+            start[dimension], limit[dimension] = offset, offset + size
+            cotangents.append(slice(cotangent, start, limit))
+        else:
+            cotangents.append(None)
+        offset += size
+    return cotangents
+
+
+ad.deflinear_in(concatenate_p, range(64), _concatenate_transpose)
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    x = np.asarray(x)
+    shape = [lo + hi + n + max(n - 1, 0) * interior for n, (lo, hi, interior) in
+             zip(x.shape, padding_config)]
+    out = np.full(shape, padding_value, dtype=x.dtype)
+    out[tuple(np.s_[lo:lo + max(n - 1, 0) * (interior + 1) + 1 if n else lo:interior + 1]
+              for n, (lo, hi, interior) in zip(x.shape, padding_config))] = x
+    return out
+
+
+def _pad_abstract_eval(x, padding_value, *, padding_config):
+    if padding_value.shape != () or padding_value.dtype != x.dtype or len(padding_config) != x.ndim \
+            or any(lo < 0 or hi < 0 or interior < 0 for lo, hi, interior in padding_config):
+        raise shape_error(f"pad of {x.str_short()} needs a scalar padding value of its dtype and "
+                          f"one non-negative (low, high, interior) per dimension, got "
+                          f"{padding_value.str_short()} and {padding_config}")
+    shape = [lo + hi + n + max(n - 1, 0) * interior for n, (lo, hi, interior) in
+             zip(x.shape, padding_config)]
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+pad_p = _primitive("pad", _pad_impl, _pad_abstract_eval)
+
+
+def pad(x, padding_value, padding_config):
+    """``x`` padded with ``padding_value``: ``(low, high, interior)`` elements per dimension."""
+    padding_config = tuple((int(lo), int(hi), int(interior)) for lo, hi, interior in padding_config)
+    return pad_p.bind(x, padding_value, padding_config=padding_config)
+
+
+def _pad_transpose(cotangent, x, padding_value, *, padding_config):
+    from functrans.lax.reductions import reduce_sum
+    shape = core.get_aval(cotangent).shape
+    x_aval = x.aval if ad.is_undefined(x) else core.get_aval(x)
+    start = [lo for lo, _, _ in padding_config]
+    limit = [lo + max(n - 1, 0) * (interior + 1) + 1 if n else lo
+             for n, (lo, _, interior) in zip(x_aval.shape, padding_config)]
+    strides = [interior + 1 for _, _, interior in padding_config]
+    cotangent_x = slice(cotangent, start, limit, strides)
+    cotangent_value = None
+    if ad.is_undefined(padding_value):
+        from functrans.lax.elementwise import sub
+        everything = reduce_sum(cotangent, tuple(range(len(shape))))
+        cotangent_value = sub(everything, reduce_sum(cotangent_x, tuple(range(len(shape)))))
+    return [cotangent_x if ad.is_undefined(x) else None, cotangent_value]
+
+
+ad.deflinear_in(pad_p, (0, 1), _pad_transpose)
+
+
+# --- iota and full ----------------------------------------------------------------------
+
+def _iota_impl(*, dtype, shape, dimension):
+    along = [1] * len(shape)
+    along[dimension] = shape[dimension]
+    return np.broadcast_to(np.arange(shape[dimension], dtype=dtype).reshape(along), shape)
+
+
+iota_p = _primitive("iota", _iota_impl,
+                    lambda *, dtype, shape, dimension: core.ShapedArray(shape, dtype))
+ad.defzero(iota_p)
+
+
+def iota(dtype, shape, dimension=0):
+    """An array of ``shape`` counting 0, 1, 2, ... along ``dimension``."""
+    return iota_p.bind(dtype=np.dtype(dtype), shape=tuple(int(d) for d in shape),
+                       dimension=int(dimension))
+
+
+def full(shape, fill_value, dtype):
+    """An array of ``shape`` filled with ``fill_value`` (traced fill values allowed)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(int(d) for d in shape)
+    if not isinstance(fill_value, core.Tracer) and core.current_trace() is core.EVAL_TRACE:
+        if dtype == dtypes.float0:
+            return np.zeros(shape, dtype)
+        return np.full(shape, fill_value, dtype)[()]
+    if isinstance(fill_value, core.Tracer):
+        from functrans.lax.elementwise import convert_element_type
+        fill_value = convert_element_type(fill_value, dtype)
+    else:
+        fill_value = np.zeros((), dtype)[()] if dtype == dtypes.float0 else dtype.type(fill_value)
+    return broadcast_in_dim(fill_value, shape, ())

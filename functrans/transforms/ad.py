@@ -1,0 +1,311 @@
+"""Forward-mode differentiation, linearization and transposition.
+
+``jvp`` pushes tangents through the JVP rule of each primitive. ``linearize``
+runs the same JVP trace on top of a :class:`~functrans.transforms.partial_eval.PartialEvalTrace`,
+so the primal computation happens now and only the tangent computation is
+recorded: a *linear* IR. ``backward_pass`` transposes a linear IR with the
+transpose rules of the linear primitives. ``vjp`` is linearize then transpose;
+nothing here is a hand-written reverse mode.
+
+Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
+no zero array is built unless a rule needs one.
+"""
+from functrans import core, dtypes
+from functrans.errors import MissingRuleError
+from functrans.ir import Literal, Var, dead_code_elimination
+from functrans.transforms.partial_eval import PartialEvalTrace
+
+#: primitive -> rule(primals, tangents, **params) -> (primal_out, tangent_out)
+jvp_rules = {}
+#: primitive -> rule(cotangent, *inputs, **params) -> cotangent per input (None for none);
+#: linear inputs arrive as :class:`UndefinedPrimal`.
+transpose_rules = {}
+
+
+# --- helpers that give the common shapes of rule -------------------------------------
+
+def defjvp(primitive, *tangent_maps):
+    """One linear map per argument: ``map(tangent, *primals, **params)`` -> output tangent.
+
+    A ``None`` map marks an argument with no derivative.
+    """
+    def rule(primals, tangents, **params):
+        primal_out = primitive.bind(*primals, **params)
+        return primal_out, _sum_tangent_terms(
+            tangent_map(tangent, *primals, **params)
+            for tangent_map, tangent in zip(tangent_maps, tangents)
+            if tangent_map is not None and tangent is not None)
+    jvp_rules[primitive] = rule
+
+
+def defjvp_with_output(primitive, *tangent_maps):
+    """Like :func:`defjvp`, the map also seeing the output: ``map(tangent, output, *primals)``."""
+    def rule(primals, tangents, **params):
+        primal_out = primitive.bind(*primals, **params)
+        return primal_out, _sum_tangent_terms(
+            tangent_map(tangent, primal_out, *primals, **params)
+            for tangent_map, tangent in zip(tangent_maps, tangents)
+            if tangent_map is not None and tangent is not None)
+    jvp_rules[primitive] = rule
+
+
+def defzero(primitive):
+    """The output does not depend differentiably on the inputs (comparisons, floor, argmax, ...)."""
+    def rule(primals, tangents, **params):
+        primal_out = primitive.bind(*primals, **params)
+        if primitive.multiple_results:
+            return primal_out, [None] * len(primal_out)
+        return primal_out, None
+    jvp_rules[primitive] = rule
+
+
+def deflinear(primitive, transpose_rule):
+    """A primitive linear in all its array inputs: its JVP is itself applied to the tangents."""
+    def rule(primals, tangents, **params):
+        primal_out = primitive.bind(*primals, **params)
+        tangents = [instantiate(t, p) for t, p in zip(tangents, primals)]
+        return primal_out, primitive.bind(*tangents, **params)
+    jvp_rules[primitive] = rule
+    transpose_rules[primitive] = transpose_rule
+
+
+def deflinear_in(primitive, linear_argnums, transpose_rule):
+    """Linear in the inputs ``linear_argnums``; the others (indices, predicates) have no derivative."""
+    def rule(primals, tangents, **params):
+        primal_out = primitive.bind(*primals, **params)
+        if all(tangents[i] is None for i in linear_argnums):
+            return primal_out, None
+        inputs = [instantiate(tangents[i], primals[i]) if i in linear_argnums else primals[i]
+                  for i in range(len(primals))]
+        return primal_out, primitive.bind(*inputs, **params)
+    jvp_rules[primitive] = rule
+    transpose_rules[primitive] = transpose_rule
+
+
+def defbilinear(primitive, lhs_transpose, rhs_transpose):
+    """``f(x, y)`` linear in each argument separately (mul, dot_general).
+
+    ``lhs_transpose(cotangent, y, x_aval, **params)`` is the cotangent of x;
+    ``rhs_transpose(cotangent, x, y_aval, **params)`` that of y.
+    """
+    def jvp_rule(primals, tangents, **params):
+        x, y = primals
+        tx, ty = tangents
+        out = primitive.bind(x, y, **params)
+        terms = []
+        if tx is not None:
+            terms.append(primitive.bind(tx, y, **params))
+        if ty is not None:
+            terms.append(primitive.bind(x, ty, **params))
+        return out, _sum_tangent_terms(terms)
+
+    def transpose_rule(cotangent, x, y, **params):
+        x_linear, y_linear = type(x) is UndefinedPrimal, type(y) is UndefinedPrimal
+        if x_linear and y_linear:
+            raise TypeError(f"{primitive.name} is not linear in both arguments at once")
+        if x_linear:
+            return [lhs_transpose(cotangent, y, x.aval, **params), None]
+        return [None, rhs_transpose(cotangent, x, y.aval, **params)]
+
+    jvp_rules[primitive] = jvp_rule
+    transpose_rules[primitive] = transpose_rule
+
+
+def _sum_tangent_terms(terms):
+    total = None
+    for term in terms:
+        total = term if total is None else add_tangents(total, term)
+    return total
+
+
+def add_tangents(x, y):
+    if x is None:
+        return y
+    if y is None:
+        return x
+    from functrans import lax
+    return lax.add(x, y)
+
+
+def zeros_like_aval(aval):
+    from functrans import lax
+    return lax.full(aval.shape, 0, aval.dtype)
+
+
+def instantiate(tangent, primal):
+    """A tangent as an array: zeros of the tangent type of ``primal`` if it is symbolically zero."""
+    if tangent is not None:
+        return tangent
+    return zeros_like_aval(tangent_aval(core.get_aval(primal)))
+
+
+def tangent_aval(aval):
+    return core.ShapedArray(aval.shape, dtypes.tangent_dtype(aval.dtype))
+
+
+class UndefinedPrimal:
+    """Stands, during transposition, for a linear input whose cotangent is wanted."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"UndefinedPrimal({self.aval.str_short()})"
+
+
+def is_undefined(x):
+    return type(x) is UndefinedPrimal
+
+
+# --- forward mode ---------------------------------------------------------------------
+
+class JVPTracer(core.Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        return core.get_aval(self.primal)
+
+    def concrete_value(self):
+        primal = self.primal
+        return primal.concrete_value() if isinstance(primal, core.Tracer) else primal
+
+
+class JVPTrace(core.Trace):
+    __slots__ = ()
+    transform_name = "jvp (differentiation)"
+
+    def process_primitive(self, primitive, args, params):
+        primals = []
+        tangents = []
+        differentiated = False
+        for x in args:
+            if type(x) is JVPTracer and x._trace is self:
+                primals.append(x.primal)
+                tangents.append(x.tangent)
+                differentiated = True
+            else:
+                if isinstance(x, core.Tracer):
+                    self.check_foreign(x)
+                primals.append(x)
+                tangents.append(None)
+        if not differentiated:
+            return self.run_under_parent(primitive.bind, *primals, **params)
+        rule = jvp_rules.get(primitive)
+        if rule is None:
+            raise MissingRuleError(primitive, "jvp")
+        primal_out, tangent_out = self.run_under_parent(rule, primals, tangents, **params)
+        if primitive.multiple_results:
+            return [p if t is None else JVPTracer(self, p, t) for p, t in zip(primal_out, tangent_out)]
+        return primal_out if tangent_out is None else JVPTracer(self, primal_out, tangent_out)
+
+
+def jvp_flat(flat_function, primals, tangents):
+    """Primal and tangent outputs of ``flat_function``; ``None`` tangents are zero."""
+    with core.new_trace(JVPTrace) as trace:
+        inputs = [p if t is None else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        outputs = flat_function(*inputs)
+        return _split_jvp_outputs(trace, outputs)
+
+
+def _split_jvp_outputs(trace, outputs):
+    primals_out, tangents_out = [], []
+    for x in outputs:
+        if type(x) is JVPTracer and x._trace is trace:
+            primals_out.append(x.primal)
+            tangents_out.append(x.tangent)
+        else:
+            if isinstance(x, core.Tracer):
+                trace.check_foreign(x)
+            primals_out.append(x)
+            tangents_out.append(None)
+    return primals_out, tangents_out
+
+
+# --- linearization --------------------------------------------------------------------
+
+def linearize_flat(flat_function, primals):
+    """``(primal_outputs, linear_ir, zero_outputs)``.
+
+    ``linear_ir`` maps input tangents to output tangents and holds only the
+    tangent computation (linear primitives), with the residuals it needs
+    from the primal computation as constants. ``zero_outputs[i]`` is True
+    where output i does not depend on the inputs (its tangent is zero).
+    """
+    with core.new_trace(PartialEvalTrace) as partial_eval:
+        tangent_inputs = [partial_eval.new_input(tangent_aval(core.get_aval(p))) for p in primals]
+        with core.new_trace(JVPTrace) as trace:
+            inputs = [
+                p if not dtypes.is_inexact(t.aval.dtype) else JVPTracer(trace, p, t)
+                for p, t in zip(primals, tangent_inputs)
+            ]
+            outputs = flat_function(*inputs)
+            primals_out, tangents_out = _split_jvp_outputs(trace, outputs)
+        zero_outputs = [t is None for t in tangents_out]
+        tangents_out = [instantiate(t, p) for t, p in zip(tangents_out, primals_out)]
+        linear_ir = partial_eval.to_ir(tangent_inputs, tangents_out)
+    return primals_out, dead_code_elimination(linear_ir), zero_outputs
+
+
+# --- transposition --------------------------------------------------------------------
+
+def backward_pass(linear_ir, cotangents_out, inputs=None):
+    """Cotangents of ``linear_ir``'s inputs given those of its outputs (``None`` = zero).
+
+    ``inputs`` gives a value for each input that is known (not linear) and an
+    :class:`UndefinedPrimal` for each linear one; by default all are linear.
+    Equations that do not depend on the linear inputs (recomputation inside
+    a checkpointed region, say) are evaluated forward first; the others are
+    transposed in reverse order, cotangents of values used many times summed.
+    """
+    env = dict(zip(linear_ir.const_vars, linear_ir.consts))
+    if inputs is None:
+        linear_vars = set(linear_ir.in_vars)
+    else:
+        linear_vars = {v for v, x in zip(linear_ir.in_vars, inputs) if type(x) is UndefinedPrimal}
+        env.update((v, x) for v, x in zip(linear_ir.in_vars, inputs) if type(x) is not UndefinedPrimal)
+    linear_equations = []
+    for equation in linear_ir.equations:
+        if any(type(v) is Var and v in linear_vars for v in equation.inputs):
+            linear_vars.update(equation.outputs)
+            linear_equations.append(equation)
+        else:
+            values = [_read(env, v) for v in equation.inputs]
+            out = equation.primitive.bind(*values, **equation.params)
+            env.update(zip(equation.outputs, out if equation.primitive.multiple_results else (out,)))
+
+    cotangents = {}
+
+    def accumulate(var, cotangent):
+        if cotangent is not None and type(var) is Var and var in linear_vars:
+            previous = cotangents.get(var)
+            cotangents[var] = cotangent if previous is None else add_tangents(previous, cotangent)
+
+    for var, cotangent in zip(linear_ir.out_vars, cotangents_out):
+        accumulate(var, cotangent)
+    for equation in reversed(linear_equations):
+        cotangents_here = [cotangents.pop(v, None) for v in equation.outputs]
+        if all(c is None for c in cotangents_here):
+            continue
+        rule = transpose_rules.get(equation.primitive)
+        if rule is None:
+            raise MissingRuleError(equation.primitive, "transpose")
+        values = [UndefinedPrimal(v.aval) if type(v) is Var and v in linear_vars else _read(env, v)
+                  for v in equation.inputs]
+        cotangent = cotangents_here if equation.primitive.multiple_results else cotangents_here[0]
+        cotangents_in = rule(cotangent, *values, **equation.params)
+        for var, cotangent_in in zip(equation.inputs, cotangents_in):
+            accumulate(var, cotangent_in)
+    return [cotangents.get(v) if v in linear_vars else None for v in linear_ir.in_vars]
+
+
+def _read(env, atom):
+    return atom.value if type(atom) is Literal else env[atom]
+
