@@ -11,8 +11,10 @@ from functrans import core, dtypes, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, eval_ir
 from functrans.tracing import flatten_function, trace_to_ir
-from functrans.transforms import ad
+from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_rules
+
+__all__ = ["checkpoint", "custom_jvp", "custom_vjp", "stop_gradient"]
 
 
 def _call_primitive(name):
@@ -215,6 +217,7 @@ class custom_vjp:
         out_treedef = out_tree()
         user_forward = _with_static(self.forward, static, self.nondiff_argnums, len(args))
         user_backward = self.backward
+        argument_avals = [core.get_aval(x) for x in leaves]
         residual_trees = []
 
         def flat_forward(argument_leaves):
@@ -234,12 +237,16 @@ class custom_vjp:
                     f"cotangent per differentiable argument ({len(dynamic)}), got "
                     f"{type(cotangents_in).__name__}"))
             flat = []
+            avals = iter(argument_avals)
             for argument, cotangent in zip(dynamic, cotangents_in):
-                argument_leaves, argument_tree = tree.flatten(argument)
+                argument_count = len(tree.leaves(argument))
                 if cotangent is None:
-                    flat.extend(None for _ in argument_leaves)
+                    flat.extend(ad.zeros_like_aval(ad.tangent_aval(next(avals)))
+                                for _ in range(argument_count))
                 else:
                     flat.extend(tree.flatten(cotangent)[0])
+                    for _ in range(argument_count):
+                        next(avals)
             return flat
 
         outputs = custom_vjp_call_p.bind(*consts, *leaves, call=call, forward=flat_forward,
@@ -329,3 +336,86 @@ def _checkpoint_transpose(cotangents, *inputs, call):
 
 partial_eval_rules[checkpoint_p] = _checkpoint_partial_eval
 ad.transpose_rules[checkpoint_p] = _checkpoint_transpose
+
+
+# --- batching: the sub-IR and the user's rules are batched together ----------------------
+
+def _batched_call(call, size):
+    """``call`` batched along a leading axis of every input and output, constants hoisted."""
+    def batched(*values):
+        return vmap.vmap_flat_to(lambda *xs: eval_ir(call, *xs), values, [0] * len(values), size)
+    avals = [core.ShapedArray((size,) + a.shape, a.dtype, a.weak_type) for a in call.in_avals]
+    return trace_to_ir(batched, avals).hoist_consts()
+
+
+def _all_at_front(values, batch_axes):
+    size = vmap.batch_size(values, batch_axes)
+    return [vmap.batched_at_front(x, a, size) for x, a in zip(values, batch_axes)], size
+
+
+def _vmapped(flat_function, size):
+    """A list-to-list function mapped over the leading axis of each of its list arguments."""
+    def mapped(*lists):
+        counts = [len(values) for values in lists]
+
+        def on_flat(*flat):
+            pieces, start = [], 0
+            for count in counts:
+                pieces.append(list(flat[start:start + count]))
+                start += count
+            return [leaf for part in flat_function(*pieces) for leaf in _as_list(part)]
+
+        flat = [x for values in lists for x in values]
+        return vmap.vmap_flat_to(on_flat, flat, [0] * len(flat), size)
+    return mapped
+
+
+def _as_list(part):
+    return part if isinstance(part, list) else [part]
+
+
+def _custom_jvp_call_batch(values, batch_axes, *, call, jvp, num_consts):
+    values, size = _all_at_front(values, batch_axes)
+    new_call, new_consts = _batched_call(call, size)
+    mapped_jvp = _vmapped(lambda primals, tangents: list(jvp(primals, tangents)), size)
+    count = len(call.out_vars)
+
+    def batched_jvp(primals, tangents):
+        results = mapped_jvp(primals, tangents)
+        return results[:count], results[count:]
+
+    out = custom_jvp_call_p.bind(*new_consts, *values, call=new_call, jvp=batched_jvp,
+                                 num_consts=len(new_consts) + num_consts)
+    return out, [0] * len(out)
+
+
+def _custom_vjp_call_batch(values, batch_axes, *, call, forward, backward, num_consts):
+    values, size = _all_at_front(values, batch_axes)
+    new_call, new_consts = _batched_call(call, size)
+    count = len(call.out_vars)
+    mapped_forward = _vmapped(lambda arguments: list(forward(arguments)), size)
+    mapped_backward = _vmapped(lambda residuals, cotangents: list(backward(residuals, cotangents)),
+                               size)
+
+    def batched_forward(arguments):
+        results = mapped_forward(arguments)
+        return results[:count], results[count:]
+
+    def batched_backward(residuals, cotangents):
+        return mapped_backward(list(residuals), list(cotangents))
+
+    out = custom_vjp_call_p.bind(*new_consts, *values, call=new_call, forward=batched_forward,
+                                 backward=batched_backward, num_consts=len(new_consts) + num_consts)
+    return out, [0] * len(out)
+
+
+def _checkpoint_batch(values, batch_axes, *, call):
+    values, size = _all_at_front(values, batch_axes)
+    new_call, new_consts = _batched_call(call, size)
+    out = checkpoint_p.bind(*new_consts, *values, call=new_call)
+    return out, [0] * len(out)
+
+
+vmap.batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
+vmap.batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
+vmap.batch_rules[checkpoint_p] = _checkpoint_batch

@@ -12,6 +12,7 @@ from functrans.errors import at_user_line
 from functrans.ir import eval_ir
 from functrans.tracing import flatten_function, trace_to_ir
 from functrans.transforms import ad
+from functrans.transforms.vmap import vmap_flat_to
 
 
 def _flat(function, args):
@@ -241,21 +242,59 @@ def grad(function, argnums=0, has_aux=False):
 
 
 def _basis(leaves):
-    """Standard basis vectors of the flattened inputs, one leaf at a time."""
-    for index, leaf in enumerate(leaves):
+    """A batch of standard basis vectors over all ``leaves`` together.
+
+    Returns one array per leaf, of shape ``(total_size, *leaf.shape)``: row k is
+    the k-th basis vector of the flattened, concatenated inputs.
+    """
+    sizes = [core.get_aval(leaf).size for leaf in leaves]
+    total = sum(sizes)
+    identity_rows = np.eye(total)
+    vectors, offset = [], 0
+    for leaf, size in zip(leaves, sizes):
         aval = core.get_aval(leaf)
-        for position in range(aval.size):
-            vectors = [np.zeros(core.get_aval(other).shape, core.get_aval(other).dtype)
-                       for other in leaves]
-            vectors[index].reshape(-1)[position] = 1
-            yield index, vectors
+        block = identity_rows[:, offset:offset + size].astype(aval.dtype)
+        vectors.append(block.reshape((total,) + aval.shape))
+        offset += size
+    return vectors, sizes
+
+
+def _jacobian_blocks(batched_results, out_leaves, in_leaves, sizes, basis_over_inputs):
+    """Split the vmapped results into one block per (output, input) leaf pair.
+
+    ``basis_over_inputs``: the batch runs over input positions (jacfwd) rather than
+    output positions (jacrev). Built from primitives so the Jacobian is differentiable.
+    """
+    from functrans import lax
+    blocks = []
+    for out_index, out_leaf in enumerate(out_leaves):
+        out_shape = core.get_aval(out_leaf).shape
+        row, offset = [], 0
+        for in_index, (in_leaf, size) in enumerate(zip(in_leaves, sizes)):
+            in_shape = core.get_aval(in_leaf).shape
+            if basis_over_inputs:
+                # (total_in, *out_shape): rows of this input, moved to the back.
+                part = batched_results[out_index]
+                part = lax.slice(part, (offset,) + (0,) * len(out_shape),
+                                 (offset + size,) + out_shape)
+                part = lax.transpose(part, tuple(range(1, len(out_shape) + 1)) + (0,))
+                offset += size
+            else:
+                # (total_out, *in_shape): rows of this output.
+                start = sum(core.get_aval(o).size for o in out_leaves[:out_index])
+                part = batched_results[in_index]
+                part = lax.slice(part, (start,) + (0,) * len(in_shape),
+                                 (start + core.get_aval(out_leaf).size,) + in_shape)
+            row.append(lax.reshape(part, out_shape + in_shape))
+        blocks.append(row)
+    return blocks
 
 
 def jacfwd(function, argnums=0):
-    """The Jacobian by forward mode: one linearized JVP per input basis vector.
+    """The Jacobian by forward mode: the linearized function vmapped over input basis vectors.
 
     The result has the output's structure, each leaf of shape
-    ``output.shape + input.shape``.
+    ``output.shape + input.shape`` (a tuple over inputs when ``argnums`` is a tuple).
     """
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
@@ -264,21 +303,19 @@ def jacfwd(function, argnums=0):
         partial_function = _function_of_argnums(function, args, kwargs, numbers)
         differentiated = tuple(args[n] for n in numbers)
         in_leaves, in_tree = tree.flatten(differentiated)
-        out, linear = linearize(partial_function, *differentiated)
-        out_leaves, out_tree = tree.flatten(out)
-        columns = [[[] for _ in in_leaves] for _ in out_leaves]
-        for index, vectors in _basis(in_leaves):
-            tangent_out = tree.leaves(linear(*tree.unflatten(in_tree, vectors)))
-            for out_index, value in enumerate(tangent_out):
-                columns[out_index][index].append(value)
-        return _assemble(columns, out_leaves, in_leaves, out_tree, in_tree, single,
-                         column_axis_last=True)
+        _, flat_function, out_tree = _flat(partial_function, differentiated)
+        primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
+        basis, sizes = _basis(in_leaves)
+        batched = vmap_flat_to(lambda *t: eval_ir(linear_ir, *t), basis, [0] * len(basis),
+                               sum(sizes))
+        blocks = _jacobian_blocks(batched, primals_out, in_leaves, sizes, True)
+        return _assemble(blocks, out_tree(), in_tree, single)
 
     return jacobian_function
 
 
 def jacrev(function, argnums=0):
-    """The Jacobian by reverse mode: one pullback per output basis vector."""
+    """The Jacobian by reverse mode: the pullback vmapped over output basis vectors."""
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
         single, numbers = _normalize_argnums(argnums, len(args), "jacrev")
@@ -286,38 +323,25 @@ def jacrev(function, argnums=0):
         partial_function = _function_of_argnums(function, args, kwargs, numbers)
         differentiated = tuple(args[n] for n in numbers)
         in_leaves, in_tree = tree.flatten(differentiated)
-        out, pullback = vjp(partial_function, *differentiated)
-        out_leaves, out_tree = tree.flatten(out)
-        rows = [[[] for _ in in_leaves] for _ in out_leaves]
-        for out_index, vectors in _basis(out_leaves):
-            cotangent_in = tree.leaves(pullback(tree.unflatten(out_tree, vectors)))
-            for index, value in enumerate(cotangent_in):
-                rows[out_index][index].append(value)
-        return _assemble(rows, out_leaves, in_leaves, out_tree, in_tree, single,
-                         column_axis_last=False)
+        _, flat_function, out_tree = _flat(partial_function, differentiated)
+        primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
+        basis, sizes = _basis(primals_out)
+
+        def pullback(*cotangents):
+            return _zeros_for_none(ad.backward_pass(linear_ir, list(cotangents)), in_leaves)
+
+        batched = vmap_flat_to(pullback, basis, [0] * len(basis), sum(sizes))
+        in_sizes = [core.get_aval(x).size for x in in_leaves]
+        blocks = _jacobian_blocks(batched, primals_out, in_leaves, in_sizes, False)
+        return _assemble(blocks, out_tree(), in_tree, single)
 
     return jacobian_function
 
 
-def _assemble(blocks, out_leaves, in_leaves, out_tree, in_tree, single, column_axis_last):
-    """Stack per-basis-vector results into Jacobian leaves of shape ``out.shape + in.shape``.
-
-    Built from primitives, not NumPy, so that the Jacobian is itself differentiable.
-    """
-    from functrans import lax
+def _assemble(blocks, out_tree, in_tree, single):
     assembled = []
-    for out_index, out_leaf in enumerate(out_leaves):
-        out_shape = core.get_aval(out_leaf).shape
-        per_input = []
-        for index, in_leaf in enumerate(in_leaves):
-            in_shape = core.get_aval(in_leaf).shape
-            pieces = [lax.reshape(v, (1,) + core.get_aval(v).shape) for v in blocks[out_index][index]]
-            stacked = lax.concatenate(pieces, 0)
-            if column_axis_last:
-                # (in_size, *out_shape) -> (*out_shape, in_size)
-                stacked = lax.transpose(stacked, tuple(range(1, len(out_shape) + 1)) + (0,))
-            per_input.append(lax.reshape(stacked, out_shape + in_shape))
-        jacobians = tree.unflatten(in_tree, per_input)
+    for row in blocks:
+        jacobians = tree.unflatten(in_tree, row)
         assembled.append(jacobians[0] if single else jacobians)
     return tree.unflatten(out_tree, assembled)
 

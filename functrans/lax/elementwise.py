@@ -11,7 +11,7 @@ import numpy as np
 
 from functrans import core
 from functrans.lax._util import match_scalar, shape_error
-from functrans.transforms import ad
+from functrans.transforms import ad, vmap
 
 FLOAT = "fc"
 NUMBER = "iufc"
@@ -393,3 +393,15 @@ def _convert_transpose(cotangent, x, *, new_dtype, weak_type):
 
 ad.jvp_rules[convert_element_type_p] = _convert_jvp
 ad.transpose_rules[convert_element_type_p] = _convert_transpose
+
+
+# --- batching rules ---------------------------------------------------------------------
+
+for _primitive in (neg_p, sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, log1p_p, sqrt_p,
+                   rsqrt_p, abs_p, sign_p, floor_p, ceil_p, round_p, logistic_p, erf_p, asin_p,
+                   acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p, atanh_p, is_finite_p, not_p,
+                   stop_gradient_p, integer_pow_p, convert_element_type_p):
+    vmap.defvectorized(_primitive)
+for _primitive in (add_p, sub_p, mul_p, div_p, pow_p, max_p, min_p, atan2_p, rem_p, eq_p, ne_p,
+                   lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, select_p):
+    vmap.defbroadcasting(_primitive)

@@ -4,7 +4,7 @@ import numpy as np
 from functrans import core
 from functrans.lax._util import shape_error
 from functrans.lax.shapes import transpose
-from functrans.transforms import ad
+from functrans.transforms import ad, vmap
 
 dot_general_p = core.Primitive("dot_general")
 
@@ -92,3 +92,28 @@ ad.defbilinear(
     lambda cotangent, x, y_aval, *, dimension_numbers:
         _transpose_operand(cotangent, x, y_aval, dimension_numbers, False),
 )
+
+
+def _dot_general_batch(values, batch_axes, *, dimension_numbers):
+    (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
+    x, y = values
+    x_axis, y_axis = batch_axes
+    shift = vmap._shift
+    if x_axis is not None and y_axis is not None:
+        x, y = vmap.move_axis(x, x_axis, 0), vmap.move_axis(y, y_axis, 0)
+        numbers = ((shift(lhs_contracting), shift(rhs_contracting)),
+                   ((0,) + shift(lhs_batch), (0,) + shift(rhs_batch)))
+        return dot_general(x, y, numbers), 0
+    if x_axis is not None:
+        # The batch axis becomes the first free dimension of the left operand.
+        x = vmap.move_axis(x, x_axis, 0)
+        numbers = ((shift(lhs_contracting), rhs_contracting), (shift(lhs_batch), rhs_batch))
+        return dot_general(x, y, numbers), len(lhs_batch)
+    y = vmap.move_axis(y, y_axis, 0)
+    numbers = ((lhs_contracting, shift(rhs_contracting)), (lhs_batch, shift(rhs_batch)))
+    x_aval = core.get_aval(x)
+    lhs_free = len(_free_dimensions(x_aval.ndim, lhs_contracting, lhs_batch))
+    return dot_general(x, y, numbers), len(lhs_batch) + lhs_free
+
+
+vmap.batch_rules[dot_general_p] = _dot_general_batch

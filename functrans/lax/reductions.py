@@ -6,7 +6,7 @@ from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
 from functrans.lax.shapes import (
     broadcast_in_dim, concatenate, iota, reshape, rev, slice, take_along_axis, transpose)
-from functrans.transforms import ad
+from functrans.transforms import ad, vmap
 
 
 def _reduced_shape(x, axes):
@@ -265,3 +265,13 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
 
 
 ad.jvp_rules[sort_p] = _sort_jvp
+
+
+# --- batching rules ---------------------------------------------------------------------
+
+for _primitive in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p,
+                   reduce_or_p):
+    vmap.defaxes_shifted(_primitive, "axes")
+for _primitive in (argmax_p, argmin_p, cumsum_p, cumprod_p):
+    vmap.defaxes_shifted(_primitive, "axis")
+vmap.defaxes_shifted(sort_p, "dimension")

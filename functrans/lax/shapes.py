@@ -6,7 +6,7 @@ import numpy as np
 
 from functrans import core, dtypes
 from functrans.lax._util import normalize_axes, shape_error
-from functrans.transforms import ad
+from functrans.transforms import ad, vmap
 
 
 def _primitive(name, impl, abstract_eval):
@@ -163,7 +163,7 @@ ad.deflinear(rev_p, lambda cotangent, x, *, dimensions: [rev(cotangent, dimensio
 # --- static and dynamic slicing --------------------------------------------------------
 
 def _slice_impl(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(slice(s, l, st) for s, l, st in
+    return np.asarray(x)[tuple(np.s_[s:l:st] for s, l, st in
                                zip(start_indices, limit_indices, strides))]
 
 
@@ -483,3 +483,168 @@ def full(shape, fill_value, dtype):
     else:
         fill_value = np.zeros((), dtype)[()] if dtype == dtypes.float0 else dtype.type(fill_value)
     return broadcast_in_dim(fill_value, shape, ())
+
+
+# --- batching rules ---------------------------------------------------------------------
+
+def _broadcast_in_dim_batch(values, batch_axes, *, shape, broadcast_dimensions):
+    (x,), (axis,) = values, batch_axes
+    x = vmap.move_axis(x, axis, 0)
+    size = core.get_aval(x).shape[0]
+    return broadcast_in_dim(x, (size,) + shape, (0,) + vmap._shift(broadcast_dimensions)), 0
+
+
+def _reshape_batch(values, batch_axes, *, new_sizes):
+    x = vmap.move_axis(values[0], batch_axes[0], 0)
+    return reshape(x, (core.get_aval(x).shape[0],) + new_sizes), 0
+
+
+def _transpose_batch(values, batch_axes, *, permutation):
+    x = vmap.move_axis(values[0], batch_axes[0], 0)
+    return transpose(x, (0,) + vmap._shift(permutation)), 0
+
+
+def _slice_batch(values, batch_axes, *, start_indices, limit_indices, strides):
+    x = vmap.move_axis(values[0], batch_axes[0], 0)
+    size = core.get_aval(x).shape[0]
+    return slice(x, (0,) + start_indices, (size,) + limit_indices, (1,) + strides), 0
+
+
+vmap.batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+vmap.batch_rules[reshape_p] = _reshape_batch
+vmap.batch_rules[transpose_p] = _transpose_batch
+vmap.batch_rules[slice_p] = _slice_batch
+vmap.defaxes_shifted(squeeze_p, "dimensions")
+vmap.defaxes_shifted(expand_dims_p, "dimensions")
+vmap.defaxes_shifted(rev_p, "dimensions")
+vmap.defaxes_shifted(concatenate_p, "dimension")
+
+
+def _block_flat_indices(operand_shape, starts, block_shape):
+    """Flat indices into (batch, *operand_shape) of each element of a block per batch element.
+
+    ``starts`` are batched (shape (batch,)) start indices, clamped so the block fits.
+    The result has shape (batch, *block_shape).
+    """
+    from functrans.lax.elementwise import add, convert_element_type, max, min, mul
+    size = core.get_aval(starts[0]).shape[0]
+    full_shape = (size,) + tuple(block_shape)
+    strides = np.cumprod((tuple(operand_shape) + (1,))[::-1])[::-1]
+    flat = mul(iota(np.int64, full_shape, 0), int(strides[0]))
+    for dimension, (start, n, m) in enumerate(zip(starts, operand_shape, block_shape)):
+        start = convert_element_type(start, np.int64)
+        start = min(max(start, 0), n - m)
+        position = add(broadcast_in_dim(start, full_shape, (0,)), iota(np.int64, full_shape,
+                                                                      dimension + 1))
+        flat = add(flat, mul(position, int(strides[dimension + 1])))
+    return flat
+
+
+def _dynamic_slice_batch(values, batch_axes, *, slice_sizes):
+    x, *starts = values
+    x_axis, *start_axes = batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    if all(a is None for a in start_axes):
+        zero = np.zeros((), np.int64)[()]
+        return dynamic_slice(x, [zero] + starts, (size,) + slice_sizes), 0
+    starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
+    shape = core.get_aval(x).shape
+    indices = _block_flat_indices(shape[1:], starts, slice_sizes)
+    return gather(reshape(x, (int(np.prod(shape)),)), indices, 0), 0
+
+
+def _dynamic_update_slice_batch(values, batch_axes):
+    x, update, *starts = values
+    x_axis, update_axis, *start_axes = batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    update = vmap.batched_at_front(update, update_axis, size)
+    if all(a is None for a in start_axes):
+        zero = np.zeros((), np.int64)[()]
+        return dynamic_update_slice(x, update, [zero] + starts), 0
+    from functrans.lax.elementwise import gt, select
+    starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
+    shape = core.get_aval(x).shape
+    update_shape = core.get_aval(update).shape
+    indices = _block_flat_indices(shape[1:], starts, update_shape[1:])
+    flat_size = int(np.prod(shape))
+    dtype = core.get_aval(x).dtype
+    # Each block position is hit once, so scattering into zeros is exact; the mask picks it.
+    placed = scatter_add(full((flat_size,), 0, dtype), indices, update, 0)
+    hits = scatter_add(full((flat_size,), 0, np.int32), indices,
+                       full(update_shape, 1, np.int32), 0)
+    return reshape(select(gt(hits, 0), placed, reshape(x, (flat_size,))), shape), 0
+
+
+vmap.batch_rules[dynamic_slice_p] = _dynamic_slice_batch
+vmap.batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+
+
+def _nonnegative(indices, length):
+    from functrans.lax.elementwise import add, lt, select
+    return select(lt(indices, 0), add(indices, length), indices)
+
+
+def _merged_batch_indices(x, indices, axis, size):
+    """x batched at 0 and indices batched at 0 -> x with batch merged into ``axis``, and indices into it."""
+    from functrans.lax.elementwise import add, mul
+    shape = core.get_aval(x).shape
+    length = shape[axis + 1]
+    x = vmap.move_axis(x, 0, axis)
+    merged = reshape(x, shape[1:axis + 1] + (size * length,) + shape[axis + 2:])
+    index_aval = core.get_aval(indices)
+    offsets = mul(iota(index_aval.dtype, index_aval.shape, 0), length)
+    return merged, add(_nonnegative(indices, length), offsets)
+
+
+def _gather_batch(values, batch_axes, *, axis):
+    (x, indices), (x_axis, index_axis) = values, batch_axes
+    if index_axis is None:
+        return gather(vmap.move_axis(x, x_axis, 0), indices, axis + 1), 0
+    if x_axis is None:
+        return gather(x, vmap.move_axis(indices, index_axis, 0), axis), axis
+    size = vmap.batch_size(values, batch_axes)
+    merged, flat_indices = _merged_batch_indices(vmap.move_axis(x, x_axis, 0),
+                                                 vmap.move_axis(indices, index_axis, 0), axis, size)
+    return gather(merged, flat_indices, axis), axis
+
+
+def _scatter_add_batch(values, batch_axes, *, axis):
+    (x, indices, updates), (x_axis, index_axis, update_axis) = values, batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    if index_axis is None:
+        updates = vmap.batched_at_front(updates, update_axis, size)
+        return scatter_add(x, indices, updates, axis + 1), 0
+    shape = core.get_aval(x).shape
+    merged, flat_indices = _merged_batch_indices(x, vmap.move_axis(indices, index_axis, 0),
+                                                 axis, size)
+    # The updates' batch axis must sit where the indices' leading axis lands: at ``axis``.
+    updates = vmap.move_axis(vmap.batched_at_front(updates, update_axis, size), 0, axis)
+    result = scatter_add(merged, flat_indices, updates, axis)
+    unmerged = reshape(result, shape[1:axis + 1] + (size, shape[axis + 1]) + shape[axis + 2:])
+    return unmerged, axis
+
+
+vmap.batch_rules[gather_p] = _gather_batch
+vmap.batch_rules[scatter_add_p] = _scatter_add_batch
+
+
+def _pad_batch(values, batch_axes, *, padding_config):
+    (x, padding_value), (x_axis, value_axis) = values, batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    config = ((0, 0, 0),) + padding_config
+    if value_axis is None:
+        return pad(x, padding_value, config), 0
+    from functrans.lax.elementwise import select
+    dtype = core.get_aval(x).dtype
+    padded = pad(x, np.zeros((), dtype)[()], config)
+    inside = pad(full(core.get_aval(x).shape, True, np.bool_), np.False_, config)
+    out_shape = core.get_aval(padded).shape
+    values_everywhere = broadcast_in_dim(vmap.move_axis(padding_value, value_axis, 0), out_shape, (0,))
+    return select(inside, padded, values_everywhere), 0
+
+
+vmap.batch_rules[pad_p] = _pad_batch
