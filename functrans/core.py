@@ -105,11 +105,17 @@ class Primitive:
     ``functrans.transforms``), registered beside the primitive's definition.
     """
 
+    #: Every primitive by name: the table the systematic tests walk.
+    registry = {}
+
     def __init__(self, name, *, multiple_results=False):
+        if name in Primitive.registry:
+            raise ValueError(f"a primitive named {name!r} exists already")
         self.name = name
         self.multiple_results = multiple_results
         self.impl = None
         self.abstract_eval = None
+        Primitive.registry[name] = self
 
     def def_impl(self, impl):
         self.impl = impl

@@ -419,3 +419,31 @@ def _checkpoint_batch(values, batch_axes, *, call):
 vmap.batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 vmap.batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 vmap.batch_rules[checkpoint_p] = _checkpoint_batch
+
+
+def _custom_vjp_linear_jvp(primals, tangents, *, backward, num_residuals, out_avals):
+    # Linear in the tangent operands; the residuals are constants of the linear map.
+    if any(t is not None for t in tangents[:num_residuals]):
+        raise TypeError(at_user_line(
+            "differentiating the residuals of a custom_vjp function is not supported: a custom "
+            "backward rule cannot be differentiated twice"))
+    params = dict(backward=backward, num_residuals=num_residuals, out_avals=out_avals)
+    operands = list(primals[:num_residuals]) + [
+        ad.instantiate(t, p) for t, p in zip(tangents[num_residuals:], primals[num_residuals:])]
+    return custom_vjp_linear_p.bind(*primals, **params), custom_vjp_linear_p.bind(*operands, **params)
+
+
+def _custom_vjp_linear_batch(values, batch_axes, *, backward, num_residuals, out_avals):
+    values, size = _all_at_front(values, batch_axes)
+    mapped_backward = _vmapped(lambda residuals, cotangents: list(backward(residuals, cotangents)),
+                               size)
+    batched_avals = tuple(core.ShapedArray((size,) + a.shape, a.dtype) for a in out_avals)
+    out = custom_vjp_linear_p.bind(
+        *values, backward=lambda residuals, cotangents: mapped_backward(list(residuals),
+                                                                        list(cotangents)),
+        num_residuals=num_residuals, out_avals=batched_avals)
+    return out, [0] * len(out)
+
+
+ad.jvp_rules[custom_vjp_linear_p] = _custom_vjp_linear_jvp
+vmap.batch_rules[custom_vjp_linear_p] = _custom_vjp_linear_batch
