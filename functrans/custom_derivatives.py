@@ -124,7 +124,7 @@ class custom_jvp:
     def __call__(self, *args, **kwargs):
         if self.jvp is None:
             raise AttributeError(f"custom_jvp function {self.__name__} has no JVP rule; "
-                                 "define one with @{self.__name__}.defjvp")
+                                 f"define one with @{self.__name__}.defjvp")
         args = _bind_arguments(self.function, args, kwargs)
         static, dynamic = _split_static(args, self.nondiff_argnums)
         function = _with_static(self.function, static, self.nondiff_argnums, len(args))
@@ -232,10 +232,11 @@ class custom_vjp:
             cotangents = tree.unflatten(out_treedef, cotangent_leaves)
             cotangents_in = user_backward(*static, residuals, cotangents)
             if not isinstance(cotangents_in, tuple) or len(cotangents_in) != len(dynamic):
+                got = (f"a tuple of {len(cotangents_in)}" if isinstance(cotangents_in, tuple)
+                       else f"a {type(cotangents_in).__name__}")
                 raise TypeError(at_user_line(
                     f"the backward rule of {self.__name__} must return a tuple with one "
-                    f"cotangent per differentiable argument ({len(dynamic)}), got "
-                    f"{type(cotangents_in).__name__}"))
+                    f"cotangent per differentiable argument ({len(dynamic)}), got {got}"))
             flat = []
             avals = iter(argument_avals)
             for argument, cotangent in zip(dynamic, cotangents_in):
@@ -287,19 +288,8 @@ def checkpoint(function):
 
 
 def _checkpoint_jvp(primals, tangents, *, call):
-    differentiable = [t is not None for t in tangents]
-
-    def jvp_of_call(*primals_and_tangents):
-        primal_values = primals_and_tangents[:len(primals)]
-        tangent_values = iter(primals_and_tangents[len(primals):])
-        tangent_list = [next(tangent_values) if d else None for d in differentiable]
-        outputs, tangents_out = ad.jvp_flat(lambda *xs: eval_ir(call, *xs), primal_values,
-                                            tangent_list)
-        return outputs + [ad.instantiate(t, o) for t, o in zip(tangents_out, outputs)]
-
-    arguments = list(primals) + [t for t in tangents if t is not None]
-    jvp_call, consts = _trace_call(jvp_of_call, arguments)
-    results = checkpoint_p.bind(*consts, *arguments, call=jvp_call)
+    jvp_call, arguments = ad.jvp_of_call(call, primals, tangents)
+    results = checkpoint_p.bind(*arguments, call=jvp_call)
     count = len(call.out_vars)
     return results[:count], results[count:]
 
@@ -336,6 +326,7 @@ def _checkpoint_transpose(cotangents, *inputs, call):
 
 partial_eval_rules[checkpoint_p] = _checkpoint_partial_eval
 ad.transpose_rules[checkpoint_p] = _checkpoint_transpose
+ad.splittable_calls.add(checkpoint_p)
 
 
 # --- batching: the sub-IR and the user's rules are batched together ----------------------

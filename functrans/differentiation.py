@@ -123,9 +123,16 @@ def vjp(function, *primals, has_aux=False):
             raise TypeError(f"vjp pullback: the cotangent must have the output's structure "
                             f"{output_tree}, got {cotangent_tree}")
         for index, (ct, aval) in enumerate(zip(cotangent_leaves, out_avals)):
-            if core.get_aval(ct).shape != aval.shape:
-                raise TypeError(f"vjp pullback: cotangent {index} has shape "
-                                f"{core.get_aval(ct).shape}, the output has {aval.shape}")
+            ct_aval = core.get_aval(ct)
+            expected = dtypes.tangent_dtype(aval.dtype)
+            if ct_aval.shape != aval.shape or (ct_aval.dtype != expected and not ct_aval.weak_type):
+                raise TypeError(at_user_line(
+                    f"vjp pullback: cotangent {index} is {ct_aval.str_short()}, but the output is "
+                    f"{aval.str_short()}; a cotangent has its output's shape and dtype "
+                    f"({expected.name})"))
+        cotangent_leaves = [np.asarray(ct, dtypes.tangent_dtype(aval.dtype))[()]
+                            if core.is_python_scalar(ct) else ct
+                            for ct, aval in zip(cotangent_leaves, out_avals)]
         cotangents_in = ad.backward_pass(linear_ir, cotangent_leaves)
         return tree.unflatten(in_tree, _zeros_for_none(cotangents_in, leaves))
 

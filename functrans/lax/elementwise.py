@@ -11,6 +11,7 @@ import numpy as np
 
 from functrans import core
 from functrans.lax._util import match_scalar, shape_error
+from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
 
 FLOAT = "fc"
@@ -290,7 +291,8 @@ ad.defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
 ad.defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(_square(x), 1))))
 ad.defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, 1), add(x, 1)))))
 ad.defjvp(atanh_p, lambda t, x: div(t, sub(1, _square(x))))
-ad.defjvp(abs_p, lambda t, x: mul(t, sign(x)))
+# At 0 the derivative is taken as 1, as in JAX, so grad(abs)(0.0) == 1.0.
+ad.defjvp(abs_p, lambda t, x: select(ge(x, match_scalar(0, x)), t, neg(t)))
 for _primitive in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, stop_gradient_p,
                    eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
     ad.defzero(_primitive)
@@ -405,3 +407,48 @@ for _primitive in (neg_p, sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, lo
 for _primitive in (add_p, sub_p, mul_p, div_p, pow_p, max_p, min_p, atan2_p, rem_p, eq_p, ne_p,
                    lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, select_p):
     vmap.defbroadcasting(_primitive)
+
+
+# --- numba lowering: scalar expressions, fused into loops -------------------------------
+
+for _primitive, _template in [
+        (neg_p, "(-{0})"), (sin_p, "np.sin({0})"), (cos_p, "np.cos({0})"), (tan_p, "np.tan({0})"),
+        (tanh_p, "np.tanh({0})"), (exp_p, "np.exp({0})"), (expm1_p, "np.expm1({0})"),
+        (log_p, "np.log({0})"), (log1p_p, "np.log1p({0})"), (sqrt_p, "np.sqrt({0})"),
+        (rsqrt_p, "(1 / np.sqrt({0}))"), (abs_p, "np.abs({0})"), (sign_p, "np.sign({0})"),
+        (floor_p, "np.floor({0})"), (ceil_p, "np.ceil({0})"), (round_p, "np.rint({0})"),
+        (logistic_p, "(1 / (1 + np.exp(-{0})) if {0} >= 0 else np.exp({0}) / (1 + np.exp({0})))"),
+        (erf_p, "math.erf({0})"), (asin_p, "np.arcsin({0})"), (acos_p, "np.arccos({0})"),
+        (atan_p, "np.arctan({0})"), (sinh_p, "np.sinh({0})"), (cosh_p, "np.cosh({0})"),
+        (asinh_p, "np.arcsinh({0})"), (acosh_p, "np.arccosh({0})"), (atanh_p, "np.arctanh({0})"),
+        (is_finite_p, "np.isfinite({0})"), (stop_gradient_p, "{0}"),
+        (add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"),
+        (pow_p, "({0} ** {1})"), (max_p, "np.maximum({0}, {1})"), (min_p, "np.minimum({0}, {1})"),
+        (atan2_p, "np.arctan2({0}, {1})"), (rem_p, "np.remainder({0}, {1})"),
+        (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})"), (lt_p, "({0} < {1})"),
+        (le_p, "({0} <= {1})"), (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"),
+        (and_p, "({0} & {1})"), (or_p, "({0} | {1})"), (xor_p, "({0} ^ {1})"),
+        (select_p, "({1} if {0} else {2})"), (not_p, "np.invert({0})")]:
+    lowering.defscalar(_primitive, _template)
+
+
+def _div_lowering(params, x, y, operand_avals):
+    return f"({x} // {y})" if operand_avals[0].dtype.kind in "iu" else f"({x} / {y})"
+
+
+def _integer_pow_lowering(params, x, operand_avals):
+    y = params["y"]
+    if y == 0:
+        return f"({x} * 0 + 1)"
+    product = " * ".join([x] * abs(y))
+    return f"({product})" if y > 0 else f"(1 / ({product}))"
+
+
+def _convert_lowering(params, x, operand_avals):
+    dtype = params["new_dtype"]
+    return f"np.{dtype.name if dtype != np.bool_ else 'bool_'}({x})"
+
+
+lowering.scalar_rules[div_p] = _div_lowering
+lowering.scalar_rules[integer_pow_p] = _integer_pow_lowering
+lowering.scalar_rules[convert_element_type_p] = _convert_lowering

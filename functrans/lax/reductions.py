@@ -4,8 +4,10 @@ import numpy as np
 from functrans import core
 from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
+from functrans.lowering.codegen import literal_expression
 from functrans.lax.shapes import (
     broadcast_in_dim, concatenate, iota, reshape, rev, slice, take_along_axis, transpose)
+from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
 
 
@@ -275,3 +277,39 @@ for _primitive in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, redu
 for _primitive in (argmax_p, argmin_p, cumsum_p, cumprod_p):
     vmap.defaxes_shifted(_primitive, "axis")
 vmap.defaxes_shifted(sort_p, "dimension")
+
+
+# --- numba lowering: accumulators filled inside the fused loop --------------------------
+
+def _extreme(dtype, largest):
+    if dtype.kind == "f":
+        return "np.inf" if largest else "-np.inf"
+    if dtype.kind == "b":
+        return repr(bool(largest))
+    info = np.iinfo(dtype)
+    return literal_expression(info.max if largest else info.min, dtype)
+
+
+def _arg_update(better):
+    def update(accumulator, value, position, index):
+        return (f"if {position} < 0 or ({accumulator} == {accumulator} and "
+                f"({value} {better} {accumulator} or {value} != {value})):\n"
+                f"    {accumulator} = {value}\n"
+                f"    {position} = {index}")
+    return update
+
+
+lowering.reduction_rules[reduce_sum_p] = lowering.Reducer(
+    lambda dtype: literal_expression(0, dtype), lambda acc, v: f"{acc} += {v}", "+")
+lowering.reduction_rules[reduce_prod_p] = lowering.Reducer(
+    lambda dtype: literal_expression(1, dtype), lambda acc, v: f"{acc} *= {v}", "*")
+lowering.reduction_rules[reduce_max_p] = lowering.Reducer(
+    lambda dtype: _extreme(dtype, largest=False), lambda acc, v: f"{acc} = np.maximum({acc}, {v})")
+lowering.reduction_rules[reduce_min_p] = lowering.Reducer(
+    lambda dtype: _extreme(dtype, largest=True), lambda acc, v: f"{acc} = np.minimum({acc}, {v})")
+lowering.reduction_rules[reduce_and_p] = lowering.Reducer(
+    lambda dtype: "True", lambda acc, v: f"{acc} = {acc} and {v}")
+lowering.reduction_rules[reduce_or_p] = lowering.Reducer(
+    lambda dtype: "False", lambda acc, v: f"{acc} = {acc} or {v}")
+lowering.reduction_rules[argmax_p] = lowering.Reducer(None, _arg_update(">"))
+lowering.reduction_rules[argmin_p] = lowering.Reducer(None, _arg_update("<"))

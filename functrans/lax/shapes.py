@@ -6,6 +6,7 @@ import numpy as np
 
 from functrans import core, dtypes
 from functrans.lax._util import normalize_axes, shape_error
+from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
 
 
@@ -648,3 +649,72 @@ def _pad_batch(values, batch_axes, *, padding_config):
 
 
 vmap.batch_rules[pad_p] = _pad_batch
+
+
+# --- numba lowering: index maps, fused into the loops that read them --------------------
+
+def _offset(start, index, step=1):
+    term = index if step == 1 else f"{index} * {step}"
+    return term if start == 0 else f"({start} + {term})"
+
+
+def _broadcast_in_dim_index(params, operand_avals, out_aval, index):
+    (operand,) = operand_avals
+    return ["0" if operand.shape[i] == 1 else index[d]
+            for i, d in enumerate(params["broadcast_dimensions"])]
+
+
+def _reshape_index(params, operand_avals, out_aval, index):
+    (operand,) = operand_avals
+    in_dims = [d for d, n in enumerate(operand.shape) if n != 1]
+    out_dims = [d for d, n in enumerate(out_aval.shape) if n != 1]
+    if [operand.shape[d] for d in in_dims] == [out_aval.shape[d] for d in out_dims]:
+        mapped = ["0"] * operand.ndim
+        for i, o in zip(in_dims, out_dims):
+            mapped[i] = index[o]
+        return mapped
+    strides = np.cumprod((out_aval.shape[1:] + (1,))[::-1])[::-1]
+    flat = " + ".join(f"{i} * {int(s)}" for i, s in zip(index, strides)) or "0"
+    in_strides = np.cumprod((operand.shape[1:] + (1,))[::-1])[::-1]
+    return [f"(({flat}) // {int(s)}) % {n}" for s, n in zip(in_strides, operand.shape)]
+
+
+def _transpose_index(params, operand_avals, out_aval, index):
+    mapped = [None] * len(index)
+    for out_dimension, operand_dimension in enumerate(params["permutation"]):
+        mapped[operand_dimension] = index[out_dimension]
+    return mapped
+
+
+def _squeeze_index(params, operand_avals, out_aval, index):
+    kept = iter(index)
+    return ["0" if d in params["dimensions"] else next(kept) for d in range(operand_avals[0].ndim)]
+
+
+def _expand_dims_index(params, operand_avals, out_aval, index):
+    return [i for d, i in enumerate(index) if d not in params["dimensions"]]
+
+
+def _rev_index(params, operand_avals, out_aval, index):
+    shape = operand_avals[0].shape
+    return [f"({shape[d] - 1} - {i})" if d in params["dimensions"] else i
+            for d, i in enumerate(index)]
+
+
+def _slice_index(params, operand_avals, out_aval, index):
+    return [_offset(start, i, step) for start, step, i in
+            zip(params["start_indices"], params["strides"], index)]
+
+
+def _iota_value(params, operand_avals, out_aval, index):
+    return index[params["dimension"]]
+
+
+lowering.defindex(broadcast_in_dim_p, _broadcast_in_dim_index)
+lowering.defindex(reshape_p, _reshape_index)
+lowering.defindex(transpose_p, _transpose_index)
+lowering.defindex(squeeze_p, _squeeze_index)
+lowering.defindex(expand_dims_p, _expand_dims_index)
+lowering.defindex(rev_p, _rev_index)
+lowering.defindex(slice_p, _slice_index)
+lowering.defindex(iota_p, _iota_value)

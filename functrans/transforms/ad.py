@@ -11,7 +11,7 @@ Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
 no zero array is built unless a rule needs one.
 """
 from functrans import core, dtypes
-from functrans.errors import MissingRuleError
+from functrans.errors import MissingRuleError, at_user_line
 from functrans.ir import Literal, Var, dead_code_elimination
 from functrans.transforms.partial_eval import PartialEvalTrace
 
@@ -20,6 +20,10 @@ jvp_rules = {}
 #: primitive -> rule(cotangent, *inputs, **params) -> cotangent per input (None for none);
 #: linear inputs arrive as :class:`UndefinedPrimal`.
 transpose_rules = {}
+#: Call-like primitives (their ``call`` parameter is their whole meaning): during
+#: transposition one with both known and linear inputs is split into the part computed
+#: now and the linear rest (a checkpoint inside a checkpoint, a jit inside a checkpoint).
+splittable_calls = set()
 
 
 # --- helpers that give the common shapes of rule -------------------------------------
@@ -273,6 +277,9 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
         env.update((v, x) for v, x in zip(linear_ir.in_vars, inputs) if type(x) is not UndefinedPrimal)
     linear_equations = []
     for equation in linear_ir.equations:
+        linear_inputs = [type(v) is Var and v in linear_vars for v in equation.inputs]
+        if any(linear_inputs) and equation.primitive in splittable_calls and not all(linear_inputs):
+            equation = _split_call(equation, linear_inputs, env)
         if any(type(v) is Var and v in linear_vars for v in equation.inputs):
             linear_vars.update(equation.outputs)
             linear_equations.append(equation)
@@ -296,7 +303,10 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
             continue
         rule = transpose_rules.get(equation.primitive)
         if rule is None:
-            raise MissingRuleError(equation.primitive, "transpose")
+            raise TypeError(at_user_line(
+                f"cannot transpose: the function is not linear in its inputs, '"
+                f"{equation.primitive.name}' is applied to a value that depends on them. "
+                "linear_transpose takes linear functions only (vjp and grad linearize first)"))
         values = [UndefinedPrimal(v.aval) if type(v) is Var and v in linear_vars else _read(env, v)
                   for v in equation.inputs]
         cotangent = cotangents_here if equation.primitive.multiple_results else cotangents_here[0]
@@ -309,3 +319,46 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
 def _read(env, atom):
     return atom.value if type(atom) is Literal else env[atom]
 
+
+def _split_call(equation, linear_inputs, env):
+    """Run the known part of a call equation now (into ``env``); return its linear rest."""
+    from functrans.ir import Equation
+    from functrans.transforms.partial_eval import partial_eval_ir
+    call = equation.params["call"]
+    known_ir, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(call, linear_inputs)
+    known_values = [_read(env, v) for v, linear in zip(equation.inputs, linear_inputs) if not linear]
+    known_results = equation.primitive.bind(*known_values, **{**equation.params, "call": known_ir})
+    known_count = len(known_results) - residual_count
+    known_outputs = [v for v, unknown in zip(equation.outputs, unknown_outputs) if not unknown]
+    env.update(zip(known_outputs, known_results[:known_count]))
+    residual_vars = [Var(core.get_aval(r)) for r in known_results[known_count:]]
+    env.update(zip(residual_vars, known_results[known_count:]))
+    linear_atoms = [v for v, linear in zip(equation.inputs, linear_inputs) if linear]
+    unknown_vars = [v for v, unknown in zip(equation.outputs, unknown_outputs) if unknown]
+    return Equation(equation.primitive, residual_vars + linear_atoms, unknown_vars,
+                    {**equation.params, "call": unknown_ir})
+
+
+
+def jvp_of_call(call, primals, tangents):
+    """An IR computing the outputs of ``call`` and their tangents, for call-like primitives.
+
+    Returns ``(ir, arguments)``: ``ir`` takes its hoisted constants, then
+    ``arguments`` (the primals and the nonzero tangents), and returns the
+    outputs followed by their tangents.
+    """
+    from functrans.ir import eval_ir
+    from functrans.tracing import trace_to_ir
+    differentiable = [t is not None for t in tangents]
+
+    def outputs_and_tangents(*primals_and_tangents):
+        primal_values = primals_and_tangents[:len(primals)]
+        nonzero = iter(primals_and_tangents[len(primals):])
+        tangent_values = [next(nonzero) if d else None for d in differentiable]
+        outputs, tangents_out = jvp_flat(lambda *xs: eval_ir(call, *xs), primal_values,
+                                         tangent_values)
+        return outputs + [instantiate(t, o) for t, o in zip(tangents_out, outputs)]
+
+    arguments = list(primals) + [t for t in tangents if t is not None]
+    ir, consts = trace_to_ir(outputs_and_tangents, [core.get_aval(a) for a in arguments]).hoist_consts()
+    return ir, consts + arguments

@@ -33,3 +33,37 @@ class PartialEvalTrace(StagingTrace):
 
     def is_unknown(self, x):
         return type(x) is StagingTracer and x._trace is self
+
+
+def partial_eval_ir(ir, unknown_inputs):
+    """Split ``ir`` by which inputs are unknown.
+
+    Returns ``(known_ir, unknown_ir, unknown_outputs, residual_count)``:
+    ``known_ir`` maps the known inputs to the known outputs followed by the
+    residuals; ``unknown_ir`` maps the residuals followed by the unknown
+    inputs to the unknown outputs.
+    """
+    from functrans.ir import IR, Var
+    unknown = {v for v, flag in zip(ir.in_vars, unknown_inputs) if flag}
+    known_equations, unknown_equations = [], []
+    for equation in ir.equations:
+        if any(type(v) is Var and v in unknown for v in equation.inputs):
+            unknown.update(equation.outputs)
+            unknown_equations.append(equation)
+        else:
+            known_equations.append(equation)
+    unknown_outputs = [type(v) is Var and v in unknown for v in ir.out_vars]
+    residuals = []
+    seen = set()
+    for equation in unknown_equations:
+        for v in equation.inputs:
+            if type(v) is Var and v not in unknown and v not in seen:
+                seen.add(v)
+                residuals.append(v)
+    known_in = [v for v, flag in zip(ir.in_vars, unknown_inputs) if not flag]
+    unknown_in = [v for v, flag in zip(ir.in_vars, unknown_inputs) if flag]
+    known_out = [v for v, flag in zip(ir.out_vars, unknown_outputs) if not flag]
+    unknown_out = [v for v, flag in zip(ir.out_vars, unknown_outputs) if flag]
+    known_ir = IR([], [], known_in, known_equations, known_out + residuals)
+    unknown_ir = IR([], [], residuals + unknown_in, unknown_equations, unknown_out)
+    return known_ir, unknown_ir, unknown_outputs, len(residuals)

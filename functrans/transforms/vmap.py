@@ -266,3 +266,23 @@ def _argument_names(function, count):
         parameters = []
     return [f"argument {i} ({parameters[i]!r})" if i < len(parameters) else f"argument {i}"
             for i in range(count)]
+
+
+def batch_ir(call, batch_axes, size):
+    """``call`` batched: inputs with a batch axis at ``batch_axes`` (None: unbatched), every
+    output batched at 0. Returns ``(ir, consts)`` with the constants hoisted into inputs."""
+    from functrans.ir import eval_ir
+    from functrans.tracing import trace_to_ir
+    avals = []
+    for aval, axis in zip(call.in_avals, batch_axes):
+        if axis is None:
+            avals.append(aval)
+        else:
+            shape = list(aval.shape)
+            shape.insert(axis, size)
+            avals.append(core.ShapedArray(shape, aval.dtype, aval.weak_type))
+
+    def batched(*values):
+        return vmap_flat_to(lambda *xs: eval_ir(call, *xs), values, batch_axes, size)
+
+    return trace_to_ir(batched, avals).hoist_consts()

@@ -1,0 +1,287 @@
+"""Python source for numba from an optimised IR, elementwise chains fused into loops.
+
+The plan: every equation that is elementwise or an index map (broadcast,
+transpose, slice, ...) joins the loop of the group that consumes it, when
+all its consumers lie in one group (index maps may be recomputed in several).
+Reductions and materialized values are the roots of groups: one loop nest
+each, in which the members are computed per element with no array
+temporaries. Everything else is emitted by its own emitter into arrays.
+"""
+import contextlib
+
+import numpy as np
+
+from functrans.errors import MissingRuleError
+from functrans.ir import IRPrinter, Literal, Var
+from functrans.lowering import rules
+
+#: Loops over fewer elements than this stay serial: threads would cost more than they save.
+PARALLEL_THRESHOLD = 1 << 16
+
+
+def dtype_expression(dtype):
+    return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
+
+
+def literal_expression(value, dtype):
+    value = np.asarray(value)[()]
+    if dtype.kind == "b":
+        return repr(bool(value))
+    if dtype.kind == "f":
+        number = float(value)
+        if np.isnan(number):
+            text = "np.nan"
+        elif np.isinf(number):
+            text = "np.inf" if number > 0 else "-np.inf"
+        else:
+            text = repr(number)
+        return text if dtype == np.float64 else f"np.{dtype.name}({text})"
+    if dtype.kind in "iu":
+        return repr(int(value)) if dtype == np.int64 else f"np.{dtype.name}({int(value)})"
+    return f"np.{dtype.name}({complex(value)!r})"
+
+
+def cast(expression, dtype):
+    """``expression`` typed as ``dtype`` (numba would widen float32 and small ints otherwise)."""
+    if dtype in (np.float64, np.int64, np.bool_):
+        return expression
+    return f"{dtype_expression(dtype)}({expression})"
+
+
+def index_text(index):
+    return "[" + ", ".join(index) + "]" if index else ""
+
+
+class FusionPlan:
+    """Which equations are group roots, which are members of which groups, what is stored."""
+
+    def __init__(self, ir):
+        self.producer = {}
+        consumers = {}
+        for equation in ir.equations:
+            for var in equation.outputs:
+                self.producer[var] = equation
+            for atom in equation.inputs:
+                if type(atom) is Var:
+                    consumers.setdefault(atom, []).append(equation)
+        outputs = {v for v in ir.out_vars if type(v) is Var}
+        self.groups = {}  # member equation -> set of root equations
+        self.roots = set()
+        for equation in reversed(ir.equations):
+            primitive = equation.primitive
+            if not rules.has_rule(primitive):
+                raise MissingRuleError(primitive, "jit (numba lowering)")
+            if primitive in rules.reduction_rules:
+                self._make_root(equation)
+                continue
+            fusible = primitive in rules.scalar_rules or primitive in rules.index_rules
+            if not fusible:
+                self.roots.add(equation)
+                continue
+            var = equation.outputs[0]
+            users = consumers.get(var, [])
+            user_groups = [self.groups.get(u) for u in users]
+            if var in outputs or not users or any(g is None for g in user_groups):
+                self._make_root(equation)
+                continue
+            joined = set().union(*user_groups)
+            if len(joined) == 1 or primitive in rules.DUPLICABLE:
+                self.groups[equation] = joined
+            else:
+                self._make_root(equation)
+
+    def _make_root(self, equation):
+        self.roots.add(equation)
+        self.groups[equation] = {equation}
+
+    def is_member(self, equation):
+        return equation not in self.roots
+
+
+class KernelWriter:
+    """Writes the source of one generated function."""
+
+    def __init__(self, ir):
+        self.ir = ir
+        self.plan = FusionPlan(ir)
+        self.printer = IRPrinter()
+        self.lines = []
+        self.depth = 1
+        self.temporaries = 0
+        self.uses_prange = False
+
+    # --- small utilities for emitters ---------------------------------------------------
+
+    def name(self, atom):
+        if type(atom) is Literal:
+            return literal_expression(atom.value, atom.aval.dtype)
+        return self.printer.name(atom)
+
+    def line(self, text):
+        for part in text.split("\n"):
+            self.lines.append("    " * self.depth + part)
+
+    @contextlib.contextmanager
+    def block(self, header):
+        self.line(header)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def fresh(self, stem="t"):
+        self.temporaries += 1
+        return f"{stem}{self.temporaries}"
+
+    def loops(self, shape, parallel_first=False, stem="i"):
+        """Open loops over ``shape``; returns the index names. Close with :meth:`close`."""
+        names = []
+        for dimension, size in enumerate(shape):
+            index = self.fresh(stem)
+            parallel = parallel_first and dimension == 0
+            self.uses_prange |= parallel
+            self.line(f"for {index} in {'prange' if parallel else 'range'}({size}):")
+            self.depth += 1
+            names.append(index)
+        return names
+
+    def close(self, count):
+        self.depth -= count
+
+    def allocate(self, name, aval):
+        self.line(f"{name} = np.empty({tuple(aval.shape)!r}, dtype={dtype_expression(aval.dtype)})")
+
+    # --- the function -------------------------------------------------------------------
+
+    def generate(self, function_name):
+        parameters = [self.name(v) for v in self.ir.in_vars]
+        header = f"def {function_name}({', '.join(parameters)}):"
+        for equation in self.ir.equations:
+            if equation in self.plan.roots:
+                self.emit_root(equation)
+        outputs = [self.name(v) for v in self.ir.out_vars]
+        self.line(f"return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})")
+        return "\n".join([header] + self.lines)
+
+    def emit_root(self, equation):
+        primitive = equation.primitive
+        if primitive in rules.reduction_rules:
+            self.emit_reduction(equation)
+        elif primitive in rules.scalar_rules or primitive in rules.index_rules:
+            self.emit_elementwise(equation)
+        else:
+            operands = [self.name(a) for a in equation.inputs]
+            outputs = [self.name(v) for v in equation.outputs]
+            rules.emit_rules[primitive](self, equation, operands, outputs)
+
+    def emit_elementwise(self, equation):
+        var = equation.outputs[0]
+        shape = var.aval.shape
+        name = self.name(var)
+        if not shape:
+            self.line(f"{name} = {LoopBody(self, equation).value(var, ())}")
+            return
+        self.allocate(name, var.aval)
+        parallel = var.aval.size >= PARALLEL_THRESHOLD and shape[0] > 1
+        index = self.loops(shape, parallel_first=parallel)
+        value = LoopBody(self, equation).value(var, tuple(index))
+        self.line(f"{name}[{', '.join(index)}] = {value}")
+        self.close(len(shape))
+
+    def emit_reduction(self, equation):
+        operand = equation.inputs[0]
+        var = equation.outputs[0]
+        reducer = rules.reduction_rules[equation.primitive]
+        axes = equation.params["axes"] if "axes" in equation.params else (equation.params["axis"],)
+        shape = operand.aval.shape
+        kept = [d for d in range(len(shape)) if d not in axes]
+        name = self.name(var)
+        dtype = var.aval.dtype
+        if kept:
+            self.allocate(name, var.aval)
+            outer = self.loops([shape[d] for d in kept],
+                               parallel_first=operand.aval.size >= PARALLEL_THRESHOLD)
+        else:
+            outer = []
+        accumulator = self.fresh("acc")
+        position = self.fresh("at") if reducer.init is None else None
+        if reducer.init is None:  # argmax / argmin: the best value and where it was
+            self.line(f"{accumulator} = {literal_expression(0, operand.aval.dtype)}")
+            self.line(f"{position} = -1")
+        else:
+            self.line(f"{accumulator} = {reducer.init(operand.aval.dtype)}")
+        parallel_inner = (not kept and reducer.parallel_operator is not None
+                          and operand.aval.size >= PARALLEL_THRESHOLD and len(axes) == 1)
+        inner = self.loops([shape[d] for d in axes], parallel_first=parallel_inner)
+        index = [None] * len(shape)
+        for d, i in zip(kept, outer):
+            index[d] = i
+        for d, i in zip(axes, inner):
+            index[d] = i
+        value = LoopBody(self, equation).value(operand, tuple(index))
+        if reducer.init is None:
+            self.line(reducer.update(accumulator, value, position, inner[0]))
+        else:
+            self.line(reducer.update(accumulator, value))
+        self.close(len(inner))
+        result = position if reducer.init is None else accumulator
+        if kept:
+            self.line(f"{name}[{', '.join(outer)}] = {result}")
+            self.close(len(outer))
+        else:
+            self.line(f"{name} = {cast(result, dtype)}")
+
+
+class LoopBody:
+    """The straight-line code of one loop body: each value computed once per index."""
+
+    def __init__(self, writer, root):
+        self.writer = writer
+        self.root = root
+        self.memo = {}
+
+    def value(self, atom, index):
+        if type(atom) is Literal:
+            return literal_expression(atom.value, atom.aval.dtype)
+        key = (atom, index)
+        if key in self.memo:
+            return self.memo[key]
+        writer = self.writer
+        equation = writer.plan.producer.get(atom)
+        inside = equation is not None and (equation is self.root or (
+            writer.plan.is_member(equation) and self.root in writer.plan.groups[equation]))
+        if not inside:
+            name = writer.name(atom)
+            result = name if not atom.aval.shape else self._temporary(f"{name}[{', '.join(index)}]")
+        else:
+            result = self._compute(equation, index)
+        self.memo[key] = result
+        return result
+
+    def _temporary(self, expression):
+        name = self.writer.fresh()
+        self.writer.line(f"{name} = {expression}")
+        return name
+
+    def _compute(self, equation, index):
+        primitive = equation.primitive
+        params = equation.params
+        out_aval = equation.outputs[0].aval
+        if primitive in rules.index_rules:
+            operand_indices = rules.index_rules[primitive](
+                params, [a.aval for a in equation.inputs], out_aval, index)
+            if not equation.inputs:  # iota: the value is the index itself
+                return self._temporary(cast(operand_indices, out_aval.dtype))
+            return self.value(equation.inputs[0], tuple(operand_indices))
+        operands = [self.value(a, index if a.aval.shape else ()) for a in equation.inputs]
+        expression = rules.scalar_rules[primitive](
+            params, *operands, operand_avals=[a.aval for a in equation.inputs])
+        return self._temporary(cast(expression, out_aval.dtype))
+
+
+def generate_source(ir, function_name="kernel"):
+    """``(source, uses_prange)`` for ``ir`` (already optimised)."""
+    writer = KernelWriter(ir)
+    body = writer.generate(function_name)
+    return body, writer.uses_prange

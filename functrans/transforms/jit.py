@@ -1,0 +1,411 @@
+"""jit: trace once per abstract signature, optimise the IR, lower it to numba, call machine code.
+
+Called on concrete arrays, a jitted function looks up its compiled kernel by
+the arguments' pytree structure, shapes, dtypes and static values (one
+flatten and one dictionary look-up) and calls it. Called under another
+transform, it binds the ``jit_call`` primitive holding its IR, so
+``grad(jit(f))`` and ``vmap(jit(f))`` transform the IR and compile the result.
+"""
+import functools
+import inspect
+import keyword
+import logging
+import time
+
+import numpy as np
+
+from functrans import core, tree
+from functrans.config import config
+from functrans.errors import at_user_line
+from functrans.tracing import trace_to_ir
+from functrans.transforms import ad, vmap
+from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
+
+logger = logging.getLogger("functrans.jit")
+
+jit_call_p = core.Primitive("jit_call", multiple_results=True)
+jit_call_p.def_abstract_eval(lambda *avals, call, name: call.out_avals)
+
+
+# --- compiled IRs ---------------------------------------------------------------------
+
+class CompiledIR:
+    """An IR compiled to a numba function, with NumPy values in and out."""
+
+    def __init__(self, ir, name):
+        from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
+        from functrans.lowering.codegen import generate_source
+        from functrans.lowering.compile import compile_function, module_source
+        from functrans.lowering.optimize import optimize
+        started = time.perf_counter()
+        self.ir = ir
+        self.optimized_ir = optimize(ir)
+        self.function_name = _identifier(name)
+        self.function_source, self.parallel = generate_source(self.optimized_ir, self.function_name)
+        self.source = module_source(self.function_source, self.parallel, cache=config.disk_cache)
+        self.dispatcher, self.key = compile_function(self.function_source, self.function_name,
+                                                     self.parallel)
+        self.trace_seconds = time.perf_counter() - started
+        self.scalar_inputs = [i for i, aval in enumerate(ir.in_avals) if not aval.shape]
+        self.out_types = [aval.dtype.type if not aval.shape else None for aval in ir.out_avals]
+        self.scalar_outputs = any(t is not None for t in self.out_types)
+        self.compiled = False
+
+    def __call__(self, *args):
+        if self.scalar_inputs:
+            args = self._scalars_in(args)
+        outputs = self.dispatcher(*args) if self.compiled else self._first_call(args)
+        if self.scalar_outputs:
+            return [value if scalar_type is None else scalar_type(value)
+                    for value, scalar_type in zip(outputs, self.out_types)]
+        return outputs
+
+    def _scalars_in(self, args):
+        # The kernel takes 0-d values as scalars; NumPy scalars and Python numbers already are.
+        if not any(type(args[i]) is np.ndarray for i in self.scalar_inputs):
+            return args
+        args = list(args)
+        for i in self.scalar_inputs:
+            if type(args[i]) is np.ndarray:
+                args[i] = args[i][()]
+        return args
+
+    def _first_call(self, args):
+        from functrans.lowering.compile import discard_and_recompile
+        started = time.perf_counter()
+        try:
+            outputs = self.dispatcher(*args)
+        except Exception:
+            if not config.disk_cache:
+                raise
+            # A cache entry that cannot be loaded (corrupt, or from another setup) is
+            # rebuilt, never trusted; a genuine error recurs and is raised from here.
+            self.dispatcher = discard_and_recompile(self.function_source, self.function_name,
+                                                    self.parallel, self.key)
+            outputs = self.dispatcher(*args)
+        self.compile_seconds = time.perf_counter() - started
+        self.compiled = True
+        self.from_disk = sum(self.dispatcher.stats.cache_hits.values()) > 0
+        return outputs
+
+
+def _identifier(name):
+    """A Python function name for the generated kernel of a function called ``name``."""
+    cleaned = "".join(c if c.isalnum() else "_" for c in name).strip("_")
+    if not cleaned or cleaned[0].isdigit() or keyword.iskeyword(cleaned):
+        cleaned = f"kernel_{cleaned}"
+    return cleaned
+
+
+#: id of an IR -> its compiled form (IRs made by jit for a signature live as long as it does)
+_compiled_irs = {}
+
+
+def compiled(ir, name):
+    entry = _compiled_irs.get(id(ir))
+    if entry is None or entry.ir is not ir:
+        entry = _compiled_irs[id(ir)] = CompiledIR(ir, name)
+    return entry
+
+
+@jit_call_p.def_impl
+def _jit_call_impl(*args, call, name):
+    return compiled(call, name)(*args)
+
+
+# --- jit_call under the other transforms --------------------------------------------
+
+def _jit_call_jvp(primals, tangents, *, call, name):
+    jvp_call, arguments = ad.jvp_of_call(call, primals, tangents)
+    results = jit_call_p.bind(*arguments, call=jvp_call, name=f"jvp_{name}")
+    count = len(call.out_vars)
+    return results[:count], results[count:]
+
+
+def _jit_call_partial_eval(trace, args, params):
+    call, name = params["call"], params["name"]
+    unknown_inputs = [trace.is_unknown(x) for x in args]
+    known_ir, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(call, unknown_inputs)
+    known_args = [x for x, unknown in zip(args, unknown_inputs) if not unknown]
+    known_results = trace.run_under_parent(jit_call_p.bind, *known_args, call=known_ir,
+                                           name=f"known_{name}")
+    known_count = len(known_results) - residual_count
+    known_outputs, residuals = known_results[:known_count], known_results[known_count:]
+    unknown_args = [x for x, unknown in zip(args, unknown_inputs) if unknown]
+    unknown_results = iter(trace.stage(jit_call_p, residuals + unknown_args,
+                                       {"call": unknown_ir, "name": f"unknown_{name}"}))
+    known_outputs = iter(known_outputs)
+    return [next(unknown_results) if unknown else next(known_outputs) for unknown in unknown_outputs]
+
+
+def _jit_call_transpose(cotangents, *inputs, call, name):
+    linear = [ad.is_undefined(x) for x in inputs]
+    known = [x for x in inputs if not ad.is_undefined(x)]
+    out_avals = call.out_avals
+    cotangents = [ad.zeros_like_aval(aval) if c is None else c for c, aval in zip(cotangents, out_avals)]
+
+    def transposed(*known_and_cotangents):
+        known_values = iter(known_and_cotangents[:len(known)])
+        full = [x if is_linear else next(known_values) for x, is_linear in zip(inputs, linear)]
+        cotangents_in = ad.backward_pass(call, list(known_and_cotangents[len(known):]), full)
+        return [ad.instantiate(c, ad.zeros_like_aval(x.aval))
+                for c, x, is_linear in zip(cotangents_in, inputs, linear) if is_linear]
+
+    arguments = known + cotangents
+    transposed_ir, consts = trace_to_ir(transposed, [core.get_aval(a) for a in arguments]).hoist_consts()
+    results = iter(jit_call_p.bind(*consts, *arguments, call=transposed_ir, name=f"transpose_{name}"))
+    return [next(results) if is_linear else None for is_linear in linear]
+
+
+def _jit_call_batch(values, batch_axes, *, call, name):
+    size = vmap.batch_size(values, batch_axes)
+    batched_ir, consts = vmap.batch_ir(call, batch_axes, size)
+    out = jit_call_p.bind(*consts, *values, call=batched_ir, name=f"vmap_{name}")
+    return out, [0] * len(out)
+
+
+ad.jvp_rules[jit_call_p] = _jit_call_jvp
+ad.transpose_rules[jit_call_p] = _jit_call_transpose
+ad.splittable_calls.add(jit_call_p)
+partial_eval_rules[jit_call_p] = _jit_call_partial_eval
+vmap.batch_rules[jit_call_p] = _jit_call_batch
+
+
+# --- the user-facing function ------------------------------------------------------------
+
+def _leaf_key(x):
+    kind = type(x)
+    if kind is np.ndarray:
+        return (x.shape, x.dtype)
+    if kind in core.PYTHON_SCALAR_TYPES:
+        return kind
+    return (kind, x.shape, x.dtype)
+
+
+class Lowered:
+    """What runs for one signature: the traced IR, the optimised IR and the generated source."""
+
+    def __init__(self, compiled_ir):
+        self.ir = compiled_ir.ir
+        self.optimized_ir = compiled_ir.optimized_ir
+        self.source = compiled_ir.source
+
+    def as_text(self):
+        return self.source
+
+
+class JittedFunction:
+    """A function compiled per abstract signature; see :func:`jit`."""
+
+    def __init__(self, function, static_argnums, static_argnames):
+        functools.update_wrapper(self, function)
+        self._function = function
+        self._static_argnums = tuple(static_argnums)
+        self._static_argnames = tuple(static_argnames)
+        self._has_static = bool(self._static_argnums or self._static_argnames)
+        try:
+            self._parameters = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            self._parameters = []
+        self._entries = {}  # signature key -> (compiled IR, consts, out_tree)
+        self._traced = {}  # signature key -> (ir, consts, out_tree)
+        self._signatures = []
+        #: how many times this function was compiled (one per new signature)
+        self.compile_count = 0
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs and not self._has_static and core._state.trace is core.EVAL_TRACE:
+            leaves, treedef = tree.flatten(args)
+            try:
+                entry = self._entries.get((treedef, tuple(map(_leaf_key, leaves)), ()))
+            except (AttributeError, TypeError):
+                entry = None
+            if entry is not None:
+                kernel, consts, out_tree = entry
+                return tree.unflatten(out_tree, kernel(*consts, *leaves))
+        return self._call(args, kwargs)
+
+    def _split(self, args, kwargs):
+        count = len(args)
+        static_numbers = set()
+        for number in self._static_argnums:
+            if not -count <= number < count:
+                raise ValueError(at_user_line(
+                    f"jit of {self.__name__}: static_argnums contains {number}, but the call has "
+                    f"only {count} positional argument{'s' if count != 1 else ''}"))
+            static_numbers.add(number % count)
+        for name in self._static_argnames:
+            if name in self._parameters and self._parameters.index(name) < count:
+                static_numbers.add(self._parameters.index(name))
+        static = {number: args[number] for number in sorted(static_numbers)}
+        static_kwargs = {k: v for k, v in kwargs.items() if k in self._static_argnames}
+        for label, value in [(self._describe(n), v) for n, v in static.items()] + [
+                (f"keyword argument {k!r}", v) for k, v in static_kwargs.items()]:
+            try:
+                hash(value)
+            except TypeError:
+                raise ValueError(at_user_line(
+                    f"jit of {self.__name__}: static {label} is unhashable "
+                    f"({type(value).__name__}); static arguments are dictionary keys of the "
+                    "compile cache, so they must be hashable: pass a tuple instead of a list, "
+                    "or make the argument dynamic")) from None
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static)
+        dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in static_kwargs}
+        return static, static_kwargs, dynamic, dynamic_kwargs
+
+    def _describe(self, number):
+        if number < len(self._parameters):
+            return f"argument {number} ({self._parameters[number]!r})"
+        return f"argument {number}"
+
+    def _signature(self, args, kwargs):
+        """``(key, leaves, rebuild, static, static_kwargs)`` for a call.
+
+        The key is what the compile cache is indexed by: the pytree structure, the
+        leaves' shapes and dtypes (Python scalars by type), and the static values.
+        """
+        static, static_kwargs, dynamic, dynamic_kwargs = self._split(args, kwargs)
+        if dynamic_kwargs:
+            leaves, treedef = tree.flatten((dynamic, dynamic_kwargs))
+            statics = (tuple(static.items()), tuple(sorted(static_kwargs.items())), "keywords")
+
+            def rebuild(flat):
+                return tree.unflatten(treedef, flat)
+        else:
+            leaves, treedef = tree.flatten(dynamic)
+            statics = (tuple(static.items()), tuple(sorted(static_kwargs.items()))) \
+                if static or static_kwargs else ()
+
+            def rebuild(flat):
+                return tree.unflatten(treedef, flat), {}
+        self._check_leaves(leaves, dynamic, static)
+        key = (treedef, tuple(map(_leaf_key_or_aval, leaves)), statics)
+        return key, leaves, rebuild, static, static_kwargs
+
+    def _call(self, args, kwargs):
+        key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
+        traced_inputs = any(isinstance(x, core.Tracer) for x in leaves)
+        if core._state.trace is not core.EVAL_TRACE or traced_inputs:
+            ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
+            outputs = jit_call_p.bind(*consts, *leaves, call=ir, name=self.__name__)
+            return tree.unflatten(out_tree, outputs)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._compile(key, leaves, rebuild, static, static_kwargs, len(args))
+        kernel, consts, out_tree = entry
+        return tree.unflatten(out_tree, kernel(*consts, *leaves))
+
+    def _check_leaves(self, leaves, dynamic, static):
+        for leaf in leaves:
+            if isinstance(leaf, (np.ndarray, np.generic, core.Tracer)) or core.is_python_scalar(leaf):
+                continue
+            numbers = [i for i in range(len(dynamic) + len(static)) if i not in static]
+            owner = next((n for n, a in zip(numbers, dynamic)
+                          if any(x is leaf for x in tree.leaves(a))), None)
+            label = self._describe(owner) if owner is not None else "a keyword argument"
+            hint = (f"static_argnums=({owner},)" if owner is not None else "static_argnames")
+            raise TypeError(at_user_line(
+                f"jit of {self.__name__}: {label} is a {type(leaf).__name__}, not an array or "
+                f"a number; if it is a constant that selects what the function does, mark it "
+                f"static with {hint}"))
+
+    def _trace(self, key, leaves, rebuild, static, static_kwargs, count):
+        cached = self._traced.get(key)
+        if cached is not None:
+            return cached
+
+        def with_static(*flat):
+            dynamic, dynamic_kwargs = rebuild(flat)
+            dynamic = iter(dynamic)
+            full = [static[i] if i in static else next(dynamic) for i in range(count)]
+            out_leaves, out_tree = tree.flatten(self._function(*full, **dynamic_kwargs,
+                                                               **static_kwargs))
+            out_trees.append(out_tree)
+            return out_leaves
+
+        out_trees = []
+        ir, consts = trace_to_ir(with_static, [core.get_aval(x) for x in leaves]).hoist_consts()
+        traced = (ir, consts, out_trees[-1])
+        if not any(isinstance(c, core.Tracer) for c in consts):
+            self._traced[key] = traced
+        return traced
+
+    def _compile(self, key, leaves, rebuild, static, static_kwargs, count):
+        started = time.perf_counter()
+        ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, count)
+        kernel = compiled(ir, self.__name__)
+        self.compile_count += 1
+        reason = self._reason(key)
+        self._signatures.append(key)
+        kernel(*consts, *leaves)  # compiles now, so the log can say how long it took
+        if config.log_compiles:
+            logger.warning(
+                "functrans.jit compiled %s for %s (%s) in %.3f s (%s); generated source:\n%s",
+                self.__name__, _format_signature(key), reason, time.perf_counter() - started,
+                "loaded from the disk cache" if kernel.from_disk else "compiled by numba",
+                kernel.source)
+        entry = (kernel, consts, out_tree)
+        self._entries[key] = entry
+        return entry
+
+    def _reason(self, key):
+        if not self._signatures:
+            return "first call"
+        previous = self._signatures[-1]
+        if previous[0] != key[0]:
+            return f"new argument structure: {key[0]} (was {previous[0]})"
+        changes = []
+        for index, (old, new) in enumerate(zip(previous[1], key[1])):
+            if old != new:
+                changes.append(f"leaf {index}: {_format_leaf(new)} (was {_format_leaf(old)})")
+        if previous[2] != key[2]:
+            changes.append(f"static arguments {key[2]} (were {previous[2]})")
+        return "new " + "; ".join(changes) if changes else "new signature"
+
+    def lower(self, *args, **kwargs):
+        """The traced IR, optimised IR and generated source for these arguments."""
+        key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
+        ir, _, _ = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
+        return Lowered(compiled(ir, self.__name__))
+
+
+def _leaf_key_or_aval(x):
+    if isinstance(x, core.Tracer):
+        aval = x.aval
+        return (aval.shape, aval.dtype, aval.weak_type)
+    return _leaf_key(x)
+
+
+def _format_leaf(leaf_key):
+    if isinstance(leaf_key, type):
+        return f"Python {leaf_key.__name__}"
+    shape, dtype = leaf_key[-2], leaf_key[-1]
+    return core.ShapedArray(shape, dtype).str_short()
+
+
+def _format_signature(key):
+    return "(" + ", ".join(_format_leaf(k) for k in key[1]) + ")"
+
+
+def jit(function=None, *, static_argnums=(), static_argnames=()):
+    """``function`` compiled with numba, once per abstract signature.
+
+    >>> import numpy as np, functrans.numpy as fnp
+    >>> @jit
+    ... def f(x):
+    ...     return fnp.sum(fnp.tanh(x) * fnp.sin(x))
+    >>> float(f(np.zeros(3)))
+    0.0
+
+    ``static_argnums`` / ``static_argnames`` name arguments that are Python
+    constants (sizes, flags): each distinct value compiles its own version.
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    if function is None:
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames)
+    return JittedFunction(function, static_argnums, static_argnames)
+
