@@ -76,7 +76,8 @@ def emit_gather(writer, equation, operands, outputs):
     (out,) = outputs
     out_aval = equation.outputs[0].aval
     length = x_aval.shape[axis]
-    writer.allocate(out, out_aval)
+    if out_aval.shape:
+        writer.allocate(out, out_aval)
     loop = writer.loops(out_aval.shape)
     before = loop[:axis]
     index_part = loop[axis:axis + index_aval.ndim]
@@ -87,8 +88,8 @@ def emit_gather(writer, equation, operands, outputs):
     # NumPy's negative indices, then clamped into range as under any compiled gather.
     writer.line(f"{position} = min(max({position} + {length} if {position} < 0 else {position}, 0), "
                 f"{length - 1})")
-    target = ", ".join(loop) if loop else "()"
-    writer.line(f"{out}[{target}] = {x}[{', '.join(before + [position] + after)}]")
+    target = f"{out}[{', '.join(loop)}]" if loop else out  # 0-d values are scalars
+    writer.line(f"{target} = {x}[{', '.join(before + [position] + after)}]")
     writer.close(len(loop))
 
 
@@ -108,8 +109,8 @@ def emit_scatter_add(writer, equation, operands, outputs):
     writer.line(f"{position} = {read}")
     writer.line(f"{position} = min(max({position} + {length} if {position} < 0 else {position}, 0), "
                 f"{length - 1})")
-    source = ", ".join(loop) if loop else "()"
-    writer.line(f"{out}[{', '.join(before + [position] + after)}] += {updates}[{source}]")
+    source = f"{updates}[{', '.join(loop)}]" if loop else updates  # 0-d values are scalars
+    writer.line(f"{out}[{', '.join(before + [position] + after)}] += {source}")
     writer.close(len(loop))
 
 
