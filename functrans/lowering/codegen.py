@@ -98,11 +98,27 @@ class FusionPlan:
         return equation not in self.roots
 
 
+class Module:
+    """The functions of one generated module: sub-IRs (loop bodies, branches) and the main one."""
+
+    def __init__(self):
+        self.functions = []  # (name, source, uses_prange), callees before callers
+        self.names = set()
+
+    def fresh_name(self, stem):
+        number = len(self.names)
+        while f"{stem}_{number}" in self.names:
+            number += 1
+        self.names.add(f"{stem}_{number}")
+        return f"{stem}_{number}"
+
+
 class KernelWriter:
     """Writes the source of one generated function."""
 
-    def __init__(self, ir):
+    def __init__(self, ir, module):
         self.ir = ir
+        self.module = module
         self.plan = FusionPlan(ir)
         self.printer = IRPrinter()
         self.lines = []
@@ -148,6 +164,15 @@ class KernelWriter:
 
     def close(self, count):
         self.depth -= count
+
+    def subfunction(self, ir, stem):
+        """Generate ``ir`` (a loop body or branch) as a function of the module; its name."""
+        from functrans.lowering.optimize import optimize
+        name = self.module.fresh_name(stem)
+        writer = KernelWriter(optimize(ir), self.module)
+        source = writer.generate(name)
+        self.module.functions.append((name, source, writer.uses_prange))
+        return name
 
     def allocate(self, name, aval):
         self.line(f"{name} = np.empty({tuple(aval.shape)!r}, dtype={dtype_expression(aval.dtype)})")
@@ -280,8 +305,12 @@ class LoopBody:
         return self._temporary(cast(expression, out_aval.dtype))
 
 
-def generate_source(ir, function_name="kernel"):
-    """``(source, uses_prange)`` for ``ir`` (already optimised)."""
-    writer = KernelWriter(ir)
-    body = writer.generate(function_name)
-    return body, writer.uses_prange
+def generate_functions(ir, function_name="kernel"):
+    """The functions ``(name, source, uses_prange)`` of the module for ``ir`` (already
+    optimised): the functions of its sub-IRs first, ``function_name`` last."""
+    module = Module()
+    module.names.add(function_name)
+    writer = KernelWriter(ir, module)
+    source = writer.generate(function_name)
+    module.functions.append((function_name, source, writer.uses_prange))
+    return module.functions

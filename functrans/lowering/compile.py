@@ -35,32 +35,35 @@ def _versions():
     return f"{__version__}/{numba.__version__}/{np.__version__}/{sys.version_info[:2]}"
 
 
-def module_source(function_source, parallel, cache):
-    decorator = f"@njit(cache={cache}, parallel={parallel}, nogil=True)\n"
-    return _HEADER + decorator + function_source + "\n"
+def module_source(functions, cache):
+    """The module text for ``functions``, each ``(name, source, uses_prange)``."""
+    parts = [_HEADER]
+    for _, source, parallel in functions:
+        parts.append(f"@njit(cache={cache}, parallel={parallel}, nogil=True)\n{source}\n\n")
+    return "".join(parts).rstrip() + "\n"
 
 
-def compile_function(function_source, function_name, parallel):
-    """``(dispatcher, key)``: the numba dispatcher for ``function_source`` (cached)."""
-    key = hashlib.sha256((function_source + str(parallel) + _versions()).encode()).hexdigest()[:32]
+def compile_module(functions):
+    """``(dispatcher, key)``: the numba dispatcher of the last of ``functions`` (cached)."""
+    text = module_source(functions, cache=config.disk_cache)
+    key = hashlib.sha256((text + _versions()).encode()).hexdigest()[:32]
     dispatcher = _compiled.get(key)
     if dispatcher is None:
+        main_name = functions[-1][0]
         if config.disk_cache:
-            dispatcher = _load_from_file(function_source, function_name, parallel, key)
+            dispatcher = _load_from_file(text, main_name, key)
         else:
             namespace = {}
-            exec(compile(module_source(function_source, parallel, cache=False),
-                         f"<functrans kernel {key}>", "exec"), namespace)
-            dispatcher = namespace[function_name]
+            exec(compile(text, f"<functrans kernel {key}>", "exec"), namespace)
+            dispatcher = namespace[main_name]
         _compiled[key] = dispatcher
     return dispatcher, key
 
 
-def _load_from_file(function_source, function_name, parallel, key):
+def _load_from_file(text, function_name, key):
     directory = config.cache_dir
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"kernel_{key}.py")
-    text = module_source(function_source, parallel, cache=True)
     if not _file_holds(path, text):
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(handle, "w") as file:
@@ -75,7 +78,7 @@ def _load_from_file(function_source, function_name, parallel, key):
     return getattr(module, function_name)
 
 
-def discard_and_recompile(function_source, function_name, parallel, key):
+def discard_and_recompile(functions, key):
     """Remove a kernel's cached machine code (it failed to load) and build it afresh."""
     pycache = os.path.join(config.cache_dir, "__pycache__")
     if os.path.isdir(pycache):
@@ -84,7 +87,7 @@ def discard_and_recompile(function_source, function_name, parallel, key):
                 os.remove(os.path.join(pycache, entry))
     _compiled.pop(key, None)
     sys.modules.pop(f"functrans_kernel_{key}", None)
-    return compile_function(function_source, function_name, parallel)[0]
+    return compile_module(functions)[0]
 
 
 def _file_holds(path, text):

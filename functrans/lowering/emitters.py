@@ -5,7 +5,7 @@ which numba compiles to plain machine code.
 """
 import numpy as np
 
-from functrans.lax import linalg, reductions, shapes
+from functrans.lax import control_flow, linalg, reductions, shapes
 from functrans.lowering import rules
 from functrans.lowering.codegen import dtype_expression, literal_expression
 
@@ -226,3 +226,74 @@ rules.emit_rules[shapes.pad_p] = emit_pad
 rules.emit_rules[reductions.cumsum_p] = _cumulative("+")
 rules.emit_rules[reductions.cumprod_p] = _cumulative("*")
 rules.emit_rules[reductions.sort_p] = emit_sort
+
+
+# --- control flow: sub-IRs become functions of the module, called from real loops ---------
+
+def _unpack(writer, call, outputs):
+    """``outputs = call`` for a call returning a tuple."""
+    results = writer.fresh("results")
+    writer.line(f"{results} = {call}")
+    for position, out in enumerate(outputs):
+        writer.line(f"{out} = {results}[{position}]")
+
+
+def emit_cond(writer, equation, operands, outputs):
+    index, *arguments = operands
+    branches = equation.params["branches"]
+    names = [writer.subfunction(branch, "branch") for branch in branches]
+    arguments = ", ".join(arguments)
+    if len(names) == 1:
+        _unpack(writer, f"{names[0]}({arguments})", outputs)
+        return
+    chosen = writer.fresh("chosen")
+    writer.line(f"{chosen} = min(max({index}, 0), {len(names) - 1})")
+    for number, name in enumerate(names):
+        header = ("if" if number == 0 else "elif") + f" {chosen} == {number}:"
+        if number == len(names) - 1:
+            header = "else:"
+        with writer.block(header):
+            _unpack(writer, f"{name}({arguments})", outputs)
+
+
+def emit_while(writer, equation, operands, outputs):
+    params = equation.params
+    cond_count, body_count = params["cond_consts"], params["body_consts"]
+    cond_constants = operands[:cond_count]
+    body_constants = operands[cond_count:cond_count + body_count]
+    initial = operands[cond_count + body_count:]
+    condition = writer.subfunction(params["cond_ir"], "condition")
+    body = writer.subfunction(params["body_ir"], "body")
+    for out, value in zip(outputs, initial):
+        writer.line(f"{out} = {value}")
+    with writer.block(f"while {condition}({', '.join(cond_constants + outputs)})[0]:"):
+        _unpack(writer, f"{body}({', '.join(body_constants + outputs)})", outputs)
+
+
+def emit_scan(writer, equation, operands, outputs):
+    params = equation.params
+    consts_count, carry_count, length = params["num_consts"], params["num_carry"], params["length"]
+    consts = operands[:consts_count]
+    initial = operands[consts_count:consts_count + carry_count]
+    xs = operands[consts_count + carry_count:]
+    carry, ys = outputs[:carry_count], outputs[carry_count:]
+    body = writer.subfunction(params["body"], "step")
+    for out, value in zip(carry, initial):
+        writer.line(f"{out} = {value}")
+    for out, var in zip(ys, equation.outputs[carry_count:]):
+        writer.allocate(out, var.aval)
+    step = writer.fresh("step")
+    order = f"range({length} - 1, -1, -1)" if params["reverse"] else f"range({length})"
+    with writer.block(f"for {step} in {order}:"):
+        results = writer.fresh("results")
+        arguments = consts + carry + [f"{x}[{step}]" for x in xs]
+        writer.line(f"{results} = {body}({', '.join(arguments)})")
+        for position, out in enumerate(carry):
+            writer.line(f"{out} = {results}[{position}]")
+        for position, out in enumerate(ys, start=carry_count):
+            writer.line(f"{out}[{step}] = {results}[{position}]")
+
+
+rules.emit_rules[control_flow.cond_p] = emit_cond
+rules.emit_rules[control_flow.while_p] = emit_while
+rules.emit_rules[control_flow.scan_p] = emit_scan

@@ -34,17 +34,15 @@ class CompiledIR:
 
     def __init__(self, ir, name):
         from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
-        from functrans.lowering.codegen import generate_source
-        from functrans.lowering.compile import compile_function, module_source
+        from functrans.lowering.codegen import generate_functions
+        from functrans.lowering.compile import compile_module, module_source
         from functrans.lowering.optimize import optimize
         started = time.perf_counter()
         self.ir = ir
         self.optimized_ir = optimize(ir)
-        self.function_name = _identifier(name)
-        self.function_source, self.parallel = generate_source(self.optimized_ir, self.function_name)
-        self.source = module_source(self.function_source, self.parallel, cache=config.disk_cache)
-        self.dispatcher, self.key = compile_function(self.function_source, self.function_name,
-                                                     self.parallel)
+        self.functions = generate_functions(self.optimized_ir, _identifier(name))
+        self.source = module_source(self.functions, cache=config.disk_cache)
+        self.dispatcher, self.key = compile_module(self.functions)
         self.trace_seconds = time.perf_counter() - started
         self.scalar_inputs = [i for i, aval in enumerate(ir.in_avals) if not aval.shape]
         self.out_types = [aval.dtype.type if not aval.shape else None for aval in ir.out_avals]
@@ -80,8 +78,7 @@ class CompiledIR:
                 raise
             # A cache entry that cannot be loaded (corrupt, or from another setup) is
             # rebuilt, never trusted; a genuine error recurs and is raised from here.
-            self.dispatcher = discard_and_recompile(self.function_source, self.function_name,
-                                                    self.parallel, self.key)
+            self.dispatcher = discard_and_recompile(self.functions, self.key)
             outputs = self.dispatcher(*args)
         self.compile_seconds = time.perf_counter() - started
         self.compiled = True

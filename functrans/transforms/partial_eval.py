@@ -35,13 +35,14 @@ class PartialEvalTrace(StagingTrace):
         return type(x) is StagingTracer and x._trace is self
 
 
-def partial_eval_ir(ir, unknown_inputs):
+def partial_eval_ir(ir, unknown_inputs, force_unknown_outputs=None):
     """Split ``ir`` by which inputs are unknown.
 
-    Returns ``(known_ir, unknown_ir, unknown_outputs, residual_count)``:
-    ``known_ir`` maps the known inputs to the known outputs followed by the
-    residuals; ``unknown_ir`` maps the residuals followed by the unknown
-    inputs to the unknown outputs.
+    Returns ``(known_ir, unknown_ir, unknown_outputs, residual_count)``: ``known_ir`` maps
+    the known inputs to the known outputs followed by the residuals; ``unknown_ir`` maps the
+    residuals followed by the unknown inputs to the unknown outputs. Outputs flagged in
+    ``force_unknown_outputs`` come from ``unknown_ir`` even if they are known (their values
+    pass through as residuals), so a loop's carry stays on one side.
     """
     from functrans.ir import IR, Var
     unknown = {v for v, flag in zip(ir.in_vars, unknown_inputs) if flag}
@@ -52,14 +53,22 @@ def partial_eval_ir(ir, unknown_inputs):
             unknown_equations.append(equation)
         else:
             known_equations.append(equation)
-    unknown_outputs = [type(v) is Var and v in unknown for v in ir.out_vars]
-    residuals = []
-    seen = set()
+    forced = force_unknown_outputs or [False] * len(ir.out_vars)
+    unknown_outputs = [(type(v) is Var and v in unknown) or force
+                       for v, force in zip(ir.out_vars, forced)]
+    residuals, seen = [], set()
+
+    def keep(v):
+        if type(v) is Var and v not in unknown and v not in seen:
+            seen.add(v)
+            residuals.append(v)
+
     for equation in unknown_equations:
         for v in equation.inputs:
-            if type(v) is Var and v not in unknown and v not in seen:
-                seen.add(v)
-                residuals.append(v)
+            keep(v)
+    for v, flag in zip(ir.out_vars, unknown_outputs):
+        if flag:
+            keep(v)
     known_in = [v for v, flag in zip(ir.in_vars, unknown_inputs) if not flag]
     unknown_in = [v for v, flag in zip(ir.in_vars, unknown_inputs) if flag]
     known_out = [v for v, flag in zip(ir.out_vars, unknown_outputs) if not flag]
