@@ -77,14 +77,25 @@ _PYTHON_SCALAR_AVALS = {
 PYTHON_SCALAR_TYPES = tuple(_PYTHON_SCALAR_AVALS)
 
 
+_NUMPY_SCALAR_AVALS = {}  # dtype -> ShapedArray((), dtype): scalars are the common case in eager use
+
+
 def get_aval(x):
     """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
-    aval = _PYTHON_SCALAR_AVALS.get(type(x))
+    kind = type(x)
+    if kind is np.ndarray:
+        return ShapedArray(x.shape, x.dtype)
+    aval = _PYTHON_SCALAR_AVALS.get(kind)
     if aval is not None:
         return aval
     if isinstance(x, Tracer):
         return x.aval
-    if isinstance(x, (np.ndarray, np.generic)):
+    if isinstance(x, np.generic):
+        aval = _NUMPY_SCALAR_AVALS.get(x.dtype)
+        if aval is None:
+            aval = _NUMPY_SCALAR_AVALS[x.dtype] = ShapedArray((), x.dtype)
+        return aval
+    if isinstance(x, np.ndarray):
         return ShapedArray(x.shape, x.dtype)
     raise TypeError(
         f"functrans cannot use a value of type {type(x).__name__} as an array: {x!r:.80}. "

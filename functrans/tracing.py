@@ -6,12 +6,13 @@ from functrans.ir import IR, Equation, Var, literal_or_none
 
 
 class StagingTracer(core.Tracer):
-    __slots__ = ("aval", "var")
+    # Not called ``var``: that would hide the array method ``x.var()``.
+    __slots__ = ("aval", "variable")
 
-    def __init__(self, trace, var):
+    def __init__(self, trace, variable):
         self._trace = trace
-        self.var = var
-        self.aval = var.aval
+        self.variable = variable
+        self.aval = variable.aval
 
 
 class StagingTrace(core.Trace):
@@ -35,7 +36,7 @@ class StagingTrace(core.Trace):
     def atom(self, x):
         """The IR atom (Var or Literal) standing for ``x`` in this trace."""
         if isinstance(x, StagingTracer) and x._trace is self:
-            return x.var
+            return x.variable
         if isinstance(x, core.Tracer):
             self.check_foreign(x)
         else:
@@ -62,7 +63,7 @@ class StagingTrace(core.Trace):
         out_atoms = [self.atom(x) for x in outputs]
         const_vars = [var for var, _ in self.constants.values()]
         consts = [value for _, value in self.constants.values()]
-        return IR(const_vars, consts, [t.var for t in in_tracers], self.equations, out_atoms)
+        return IR(const_vars, consts, [t.variable for t in in_tracers], self.equations, out_atoms)
 
 
 def trace_to_ir(flat_function, in_avals):

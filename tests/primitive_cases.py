@@ -312,4 +312,8 @@ COVERED_ELSEWHERE = {
     "custom_vjp_call": "holds a user function and rule: tests/test_custom_derivatives.py",
     "custom_vjp_linear": "exists only inside linear IRs of custom_vjp: tests/test_custom_derivatives.py",
     "checkpoint": "holds a sub-IR: tests/test_custom_derivatives.py",
+    "jit_call": "holds a sub-IR: tests/test_jit.py",
+    "cond": "holds sub-IRs: tests/test_control_flow.py",
+    "while": "holds sub-IRs: tests/test_control_flow.py",
+    "scan": "holds a sub-IR: tests/test_control_flow.py",
 }

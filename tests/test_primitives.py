@@ -14,12 +14,22 @@ import functrans
 from functrans import core, tree
 from functrans.ir import eval_ir
 from functrans.testing import check_grads
+from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
+from functrans.lowering import rules as lowering_rules
 from functrans.transforms import ad, vmap
 from primitive_cases import CASES, COVERED_ELSEWHERE
 
 CASES_BY_NAME = {case.name: case for case in CASES}
 LINEAR_PRIMITIVES = {name for name, case in CASES_BY_NAME.items() if case.linear} | {
-    "custom_vjp_linear", "checkpoint"}
+    "custom_vjp_linear", "checkpoint", "jit_call", "cond", "scan"}
+#: Primitives jit does not lower itself, with the reason.
+NOT_LOWERED = {
+    "jit_call": "inlined before lowering",
+    "custom_jvp_call": "inlined before lowering",
+    "custom_vjp_call": "inlined before lowering",
+    "checkpoint": "inlined before lowering",
+    "custom_vjp_linear": "only in linear IRs of reverse mode; forward evaluation is an error",
+}
 #: Primitives with no operands: nothing of them can be batched or differentiated.
 NO_OPERANDS = {"iota"}
 
@@ -174,5 +184,6 @@ def test_every_primitive_has_every_rule(name):
         assert primitive in vmap.batch_rules, f"{name} has no batching rule"
     if name in LINEAR_PRIMITIVES:
         assert primitive in ad.transpose_rules, f"{name} is linear but has no transpose rule"
+    assert lowering_rules.has_rule(primitive) or name in NOT_LOWERED, f"{name} has no lowering"
     assert name in CASES_BY_NAME or name in COVERED_ELSEWHERE, (
         f"{name} has no case in primitive_cases.py")

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from functrans import core
+from functrans import core, dtypes
 from functrans.lax._util import match_scalar, shape_error
 from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
@@ -75,7 +75,10 @@ def _unary_op(primitive):
 
 def _binary_op(primitive, name):
     def op(x, y):
-        if core.is_python_scalar(y) and not core.is_python_scalar(x):
+        if core.is_python_scalar(x) and core.is_python_scalar(y) and type(x) is not type(y):
+            dtype, _ = dtypes.result_type((core.get_aval(x).dtype, True), (core.get_aval(y).dtype, True))
+            x, y = dtype.type(x), dtype.type(y)
+        elif core.is_python_scalar(y) and not core.is_python_scalar(x):
             y = match_scalar(y, x)
         elif core.is_python_scalar(x) and not core.is_python_scalar(y):
             x = match_scalar(x, y)

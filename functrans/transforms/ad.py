@@ -166,16 +166,19 @@ def is_undefined(x):
 # --- forward mode ---------------------------------------------------------------------
 
 class JVPTracer(core.Tracer):
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("primal", "tangent", "_aval")
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+        self._aval = None
 
     @property
     def aval(self):
-        return core.get_aval(self.primal)
+        if self._aval is None:
+            self._aval = core.get_aval(self.primal)
+        return self._aval
 
     def concrete_value(self):
         primal = self.primal
