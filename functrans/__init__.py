@@ -7,6 +7,7 @@ composition::
     import functrans, functrans.numpy as fnp
     df = functrans.grad(lambda x: fnp.sum(fnp.sin(x)))
     per_example = functrans.vmap(functrans.grad(loss), in_axes=(None, 0, 0))
+    fast_step = functrans.jit(functrans.value_and_grad(loss))
 """
 from functrans import lax, numpy, tree  # noqa: F401  (public submodules)
 from functrans.config import config
@@ -15,12 +16,13 @@ from functrans.differentiation import (
     grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp,
 )
 from functrans.tracing import make_jaxpr
+from functrans.transforms.jit import jit
 from functrans.transforms.vmap import vmap
 
 __version__ = "0.1.0"
 
 __all__ = [
     "checkpoint", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
-    "jvp", "lax", "linear_transpose", "linearize", "make_jaxpr", "numpy", "stop_gradient",
+    "jit", "jvp", "lax", "linear_transpose", "linearize", "make_jaxpr", "numpy", "stop_gradient",
     "tree", "value_and_grad", "vjp", "vmap",
 ]

@@ -43,6 +43,18 @@ def _split_static(args, static_argnums):
     return static, dynamic
 
 
+def _prepare_call(rule_holder, args, kwargs):
+    """What binding a custom-rule function needs: its static and dynamic arguments, their
+    leaves and structure, the traced body with its hoisted constants, its output structure."""
+    args = _bind_arguments(rule_holder.function, args, kwargs)
+    static, dynamic = _split_static(args, rule_holder.nondiff_argnums)
+    function = _with_static(rule_holder.function, static, rule_holder.nondiff_argnums, len(args))
+    leaves, in_tree = tree.flatten((dynamic, {}))
+    flat_function, out_tree = flatten_function(function, in_tree)
+    call, consts = _trace_call(flat_function, leaves)
+    return args, static, dynamic, leaves, in_tree, call, consts, out_tree()
+
+
 def _with_static(function, static, static_argnums, count):
     def full_function(*dynamic):
         dynamic = iter(dynamic)
@@ -125,13 +137,7 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"custom_jvp function {self.__name__} has no JVP rule; "
                                  f"define one with @{self.__name__}.defjvp")
-        args = _bind_arguments(self.function, args, kwargs)
-        static, dynamic = _split_static(args, self.nondiff_argnums)
-        function = _with_static(self.function, static, self.nondiff_argnums, len(args))
-        leaves, in_tree = tree.flatten((dynamic, {}))
-        flat_function, out_tree = flatten_function(function, in_tree)
-        call, consts = _trace_call(flat_function, leaves)
-        out_treedef = out_tree()
+        _, static, _, leaves, in_tree, call, consts, out_treedef = _prepare_call(self, args, kwargs)
         user_jvp = self.jvp
 
         def flat_jvp(primal_leaves, tangent_leaves):
@@ -208,13 +214,8 @@ class custom_vjp:
         if self.forward is None:
             raise AttributeError(f"custom_vjp function {self.__name__} has no rule; define one "
                                  f"with {self.__name__}.defvjp(forward, backward)")
-        args = _bind_arguments(self.function, args, kwargs)
-        static, dynamic = _split_static(args, self.nondiff_argnums)
-        function = _with_static(self.function, static, self.nondiff_argnums, len(args))
-        leaves, in_tree = tree.flatten((dynamic, {}))
-        flat_function, out_tree = flatten_function(function, in_tree)
-        call, consts = _trace_call(flat_function, leaves)
-        out_treedef = out_tree()
+        args, static, dynamic, leaves, in_tree, call, consts, out_treedef = _prepare_call(
+            self, args, kwargs)
         user_forward = _with_static(self.forward, static, self.nondiff_argnums, len(args))
         user_backward = self.backward
         argument_avals = [core.get_aval(x) for x in leaves]

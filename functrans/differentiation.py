@@ -297,6 +297,18 @@ def _jacobian_blocks(batched_results, out_leaves, in_leaves, sizes, basis_over_i
     return blocks
 
 
+def _linearized_arguments(function, args, kwargs, argnums, where):
+    """``function`` linearized in the arguments ``argnums``: what both Jacobians start from."""
+    single, numbers = _normalize_argnums(argnums, len(args), where)
+    _check_differentiable(args, numbers, function, where)
+    partial_function = _function_of_argnums(function, args, kwargs, numbers)
+    differentiated = tuple(args[n] for n in numbers)
+    in_leaves, in_tree = tree.flatten(differentiated)
+    _, flat_function, out_tree = _flat(partial_function, differentiated)
+    primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
+    return single, in_leaves, in_tree, primals_out, linear_ir, out_tree
+
+
 def jacfwd(function, argnums=0):
     """The Jacobian by forward mode: the linearized function vmapped over input basis vectors.
 
@@ -305,13 +317,8 @@ def jacfwd(function, argnums=0):
     """
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
-        single, numbers = _normalize_argnums(argnums, len(args), "jacfwd")
-        _check_differentiable(args, numbers, function, "jacfwd")
-        partial_function = _function_of_argnums(function, args, kwargs, numbers)
-        differentiated = tuple(args[n] for n in numbers)
-        in_leaves, in_tree = tree.flatten(differentiated)
-        _, flat_function, out_tree = _flat(partial_function, differentiated)
-        primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
+        single, in_leaves, in_tree, primals_out, linear_ir, out_tree = _linearized_arguments(
+            function, args, kwargs, argnums, "jacfwd")
         basis, sizes = _basis(in_leaves)
         batched = vmap_flat_to(lambda *t: eval_ir(linear_ir, *t), basis, [0] * len(basis),
                                sum(sizes))
@@ -325,13 +332,8 @@ def jacrev(function, argnums=0):
     """The Jacobian by reverse mode: the pullback vmapped over output basis vectors."""
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
-        single, numbers = _normalize_argnums(argnums, len(args), "jacrev")
-        _check_differentiable(args, numbers, function, "jacrev")
-        partial_function = _function_of_argnums(function, args, kwargs, numbers)
-        differentiated = tuple(args[n] for n in numbers)
-        in_leaves, in_tree = tree.flatten(differentiated)
-        _, flat_function, out_tree = _flat(partial_function, differentiated)
-        primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
+        single, in_leaves, in_tree, primals_out, linear_ir, out_tree = _linearized_arguments(
+            function, args, kwargs, argnums, "jacrev")
         basis, sizes = _basis(primals_out)
 
         def pullback(*cotangents):

@@ -79,18 +79,25 @@ def emit_gather(writer, equation, operands, outputs):
     if out_aval.shape:
         writer.allocate(out, out_aval)
     loop = writer.loops(out_aval.shape)
-    before = loop[:axis]
-    index_part = loop[axis:axis + index_aval.ndim]
-    after = loop[axis + index_aval.ndim:]
+    operand_index = _indexed_position(writer, loop, indices, index_aval.ndim, axis, length)
+    target = f"{out}[{', '.join(loop)}]" if loop else out  # 0-d values are scalars
+    writer.line(f"{target} = {x}[{operand_index}]")
+    writer.close(len(loop))
+
+
+def _indexed_position(writer, loop, indices, index_ndim, axis, length):
+    """The operand index a gather or scatter reaches from loop indices ``loop``.
+
+    Reads the index array, wraps negative indices as NumPy does, and clamps into range as
+    compiled gathers do (an out-of-range index cannot raise inside machine code).
+    """
+    index_part = loop[axis:axis + index_ndim]
     position = writer.fresh("j")
-    read = f"{indices}[{', '.join(index_part)}]" if index_part else indices
-    writer.line(f"{position} = {read}")
-    # NumPy's negative indices, then clamped into range as under any compiled gather.
+    writer.line(f"{position} = {indices}[{', '.join(index_part)}]" if index_part
+                else f"{position} = {indices}")
     writer.line(f"{position} = min(max({position} + {length} if {position} < 0 else {position}, 0), "
                 f"{length - 1})")
-    target = f"{out}[{', '.join(loop)}]" if loop else out  # 0-d values are scalars
-    writer.line(f"{target} = {x}[{', '.join(before + [position] + after)}]")
-    writer.close(len(loop))
+    return ", ".join(loop[:axis] + [position] + loop[axis + index_ndim:])
 
 
 def emit_scatter_add(writer, equation, operands, outputs):
@@ -101,16 +108,9 @@ def emit_scatter_add(writer, equation, operands, outputs):
     length = x_aval.shape[axis]
     writer.line(f"{out} = np.copy({x})")
     loop = writer.loops(update_aval.shape)
-    before = loop[:axis]
-    index_part = loop[axis:axis + index_aval.ndim]
-    after = loop[axis + index_aval.ndim:]
-    position = writer.fresh("j")
-    read = f"{indices}[{', '.join(index_part)}]" if index_part else indices
-    writer.line(f"{position} = {read}")
-    writer.line(f"{position} = min(max({position} + {length} if {position} < 0 else {position}, 0), "
-                f"{length - 1})")
+    operand_index = _indexed_position(writer, loop, indices, index_aval.ndim, axis, length)
     source = f"{updates}[{', '.join(loop)}]" if loop else updates  # 0-d values are scalars
-    writer.line(f"{out}[{', '.join(before + [position] + after)}] += {source}")
+    writer.line(f"{out}[{operand_index}] += {source}")
     writer.close(len(loop))
 
 
