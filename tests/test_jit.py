@@ -187,7 +187,7 @@ def test_second_process_loads_from_the_disk_cache(tmp_path):
         f = jit(lambda x: lax.reduce_sum(lax.sin(x), (0,)))
         x = np.linspace(0.0, 1.0, 11)
         assert abs(f(x) - np.sin(x).sum()) < 1e-12
-        kernel = next(iter(f._entries.values()))[0]
+        kernel = f.kernels[0]
         print("FROM_DISK" if kernel.from_disk else "COMPILED")
     """)
     environment = dict(os.environ, FUNCTRANS_CACHE_DIR=str(tmp_path))

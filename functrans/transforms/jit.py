@@ -47,26 +47,38 @@ class CompiledIR:
         self.scalar_inputs = [i for i, aval in enumerate(ir.in_avals) if not aval.shape]
         self.out_types = [aval.dtype.type if not aval.shape else None for aval in ir.out_avals]
         self.scalar_outputs = any(t is not None for t in self.out_types)
+        self.convert_outputs = _output_converter(self.out_types)
         self.compiled = False
 
     def __call__(self, *args):
         if self.scalar_inputs:
             args = self._scalars_in(args)
         outputs = self.dispatcher(*args) if self.compiled else self._first_call(args)
-        if self.scalar_outputs:
-            return [value if scalar_type is None else scalar_type(value)
-                    for value, scalar_type in zip(outputs, self.out_types)]
-        return outputs
+        return self.convert_outputs(outputs)
+
+    def runner(self, consts, out_tree, leaf_keys):
+        """A call of this kernel specialised to one signature: the jit cache's entry."""
+        dispatcher, convert = self.dispatcher, self.convert_outputs
+        array_scalars = {i - len(consts) for i in self.scalar_inputs
+                         if i >= len(consts) and type(leaf_keys[i - len(consts)]) is tuple
+                         and len(leaf_keys[i - len(consts)]) == 2}
+        if array_scalars or any(i < len(consts) for i in self.scalar_inputs):
+            return lambda leaves: tree.unflatten(out_tree, self(*consts, *leaves))
+        if out_tree == _SINGLE_LEAF:
+            if consts:
+                return lambda leaves: convert(dispatcher(*consts, *leaves))[0]
+            return lambda leaves: convert(dispatcher(*leaves))[0]
+        return lambda leaves: tree.unflatten(out_tree, convert(dispatcher(*consts, *leaves)))
 
     def _scalars_in(self, args):
         # The kernel takes 0-d values as scalars; NumPy scalars and Python numbers already are.
-        if not any(type(args[i]) is np.ndarray for i in self.scalar_inputs):
-            return args
-        args = list(args)
+        converted = None
         for i in self.scalar_inputs:
             if type(args[i]) is np.ndarray:
-                args[i] = args[i][()]
-        return args
+                if converted is None:
+                    converted = list(args)
+                converted[i] = args[i][()]
+        return args if converted is None else converted
 
     def _first_call(self, args):
         from functrans.lowering.compile import discard_and_recompile
@@ -84,6 +96,23 @@ class CompiledIR:
         self.compiled = True
         self.from_disk = sum(self.dispatcher.stats.cache_hits.values()) > 0
         return outputs
+
+
+def _output_converter(out_types):
+    """Outputs as NumPy values: numba returns 0-d results as Python numbers."""
+    scalars = [(i, t) for i, t in enumerate(out_types) if t is not None]
+    if not scalars:
+        return lambda outputs: outputs
+    if len(out_types) == 1:
+        (_, scalar_type), = scalars
+        return lambda outputs: (scalar_type(outputs[0]),)
+
+    def convert(outputs):
+        outputs = list(outputs)
+        for i, scalar_type in scalars:
+            outputs[i] = scalar_type(outputs[i])
+        return outputs
+    return convert
 
 
 def _identifier(name):
@@ -179,6 +208,21 @@ def _leaf_key(x):
     return (kind, x.shape, x.dtype)
 
 
+def _plain_leaf_key(x):
+    """:func:`_leaf_key` of an array or number; TypeError for anything else (a pytree node)."""
+    kind = type(x)
+    if kind is np.ndarray:
+        return (x.shape, x.dtype)
+    if kind in core.PYTHON_SCALAR_TYPES:
+        return kind
+    if isinstance(x, np.generic):
+        return (kind, x.shape, x.dtype)
+    raise TypeError
+
+
+_SINGLE_LEAF = tree.structure(0)
+
+
 class Lowered:
     """What runs for one signature: the traced IR, the optimised IR and the generated source."""
 
@@ -194,6 +238,11 @@ class Lowered:
 class JittedFunction:
     """A function compiled per abstract signature; see :func:`jit`."""
 
+    @property
+    def compile_count(self):
+        """How many times this function was compiled (once per new signature)."""
+        return len(self.kernels)
+
     def __init__(self, function, static_argnums, static_argnames):
         functools.update_wrapper(self, function)
         self._function = function
@@ -204,22 +253,22 @@ class JittedFunction:
             self._parameters = list(inspect.signature(function).parameters)
         except (TypeError, ValueError):
             self._parameters = []
-        self._entries = {}  # signature key -> (compiled IR, consts, out_tree)
+        self._entries = {}  # signature key -> runner(leaves) -> outputs
+        self._flat_runners = {}  # leaf keys, for calls whose arguments are all leaves -> runner
         self._traced = {}  # signature key -> (ir, consts, out_tree)
         self._signatures = []
-        #: how many times this function was compiled (one per new signature)
-        self.compile_count = 0
+        #: the compiled kernels, one per signature, in the order they were compiled
+        self.kernels = []
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_static and core._state.trace is core.EVAL_TRACE:
-            leaves, treedef = tree.flatten(args)
+            # The common call: plain arrays and numbers, keyed without flattening a pytree.
             try:
-                entry = self._entries.get((treedef, tuple(map(_leaf_key, leaves)), ()))
-            except (AttributeError, TypeError):
-                entry = None
-            if entry is not None:
-                kernel, consts, out_tree = entry
-                return tree.unflatten(out_tree, kernel(*consts, *leaves))
+                run = self._flat_runners.get(tuple(map(_plain_leaf_key, args)))
+            except TypeError:
+                run = None
+            if run is not None:
+                return run(args)
         return self._call(args, kwargs)
 
     def _split(self, args, kwargs):
@@ -286,11 +335,13 @@ class JittedFunction:
             ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
             outputs = jit_call_p.bind(*consts, *leaves, call=ir, name=self.__name__)
             return tree.unflatten(out_tree, outputs)
-        entry = self._entries.get(key)
-        if entry is None:
-            entry = self._compile(key, leaves, rebuild, static, static_kwargs, len(args))
-        kernel, consts, out_tree = entry
-        return tree.unflatten(out_tree, kernel(*consts, *leaves))
+        run = self._entries.get(key)
+        if run is None:
+            run = self._compile(key, leaves, rebuild, static, static_kwargs, len(args))
+            if key[2] == () and len(leaves) == len(args) and all(
+                    leaf is arg for leaf, arg in zip(leaves, args)):
+                self._flat_runners[key[1]] = run
+        return run(leaves)
 
     def _check_leaves(self, leaves, dynamic, static):
         for leaf in leaves:
@@ -331,7 +382,7 @@ class JittedFunction:
         started = time.perf_counter()
         ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, count)
         kernel = compiled(ir, self.__name__)
-        self.compile_count += 1
+        self.kernels.append(kernel)
         reason = self._reason(key)
         self._signatures.append(key)
         kernel(*consts, *leaves)  # compiles now, so the log can say how long it took
@@ -341,9 +392,8 @@ class JittedFunction:
                 self.__name__, _format_signature(key), reason, time.perf_counter() - started,
                 "loaded from the disk cache" if kernel.from_disk else "compiled by numba",
                 kernel.source)
-        entry = (kernel, consts, out_tree)
-        self._entries[key] = entry
-        return entry
+        run = self._entries[key] = kernel.runner(consts, out_tree, key[1])
+        return run
 
     def _reason(self, key):
         if not self._signatures:
