@@ -35,6 +35,7 @@ class Config:
     }
 
     def __init__(self):
+        object.__setattr__(self, "_watchers", {})
         for option, (variable, read, default) in self._OPTIONS.items():
             if option == "cache_dir":
                 default = _default_cache_dir()
@@ -48,6 +49,13 @@ class Config:
                 f"{', '.join(sorted(self._OPTIONS))}"
             )
         object.__setattr__(self, name, value)
+        for watcher in self._watchers.get(name, ()):
+            watcher(value)
+
+    def watch(self, name, watcher):
+        """Call ``watcher(value)`` now and whenever option ``name`` changes."""
+        self._watchers.setdefault(name, []).append(watcher)
+        watcher(getattr(self, name))
 
     def __setattr__(self, name, value):
         self.update(name, value)

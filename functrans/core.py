@@ -195,23 +195,42 @@ class EvalTrace(Trace):
         for x in args:
             if isinstance(x, Tracer):
                 raise escaped_tracer_error(x)
-        out = primitive.impl(*args, **params)
-        if config.debug_nans:
-            _check_nans(primitive, out)
+        return primitive.impl(*args, **params)
+
+
+class DebugNansEvalTrace(EvalTrace):
+    """The bottom trace while ``config.debug_nans`` is on: checks every result for NaN.
+
+    Being a different object from :data:`EVAL_TRACE`, it also turns off the eager fast
+    paths (functrans.numpy's and jit's), so every operation is checked.
+    """
+
+    __slots__ = ()
+
+    def process_primitive(self, primitive, args, params):
+        out = super().process_primitive(primitive, args, params)
+        if _has_nan(out, primitive.multiple_results):
+            call = params.get("call")
+            if call is not None:
+                # A compiled or called sub-IR: run it again primitive by primitive to find
+                # the one that made the NaN.
+                from functrans.ir import eval_ir
+                eval_ir(call, *args)
+            raise FloatingPointError(at_user_line(
+                f"debug_nans: the primitive '{primitive.name}' produced NaN"))
         return out
 
 
-def _check_nans(primitive, out):
-    for value in (out if primitive.multiple_results else (out,)):
+def _has_nan(out, multiple_results):
+    for value in (out if multiple_results else (out,)):
         value = np.asarray(value)
         if value.dtype.kind in "fc" and np.isnan(value).any():
-            raise FloatingPointError(at_user_line(
-                f"debug_nans: the primitive '{primitive.name}' produced NaN "
-                f"(in an array of shape {value.shape})"
-            ))
+            return True
+    return False
 
 
 EVAL_TRACE = EvalTrace()
+DEBUG_NANS_TRACE = DebugNansEvalTrace()
 
 
 class _TraceState(threading.local):
@@ -219,6 +238,16 @@ class _TraceState(threading.local):
 
 
 _state = _TraceState()
+
+
+def _use_debug_nans(enabled):
+    bottom = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
+    if _state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
+        _state.trace = bottom
+    _TraceState.trace = bottom
+
+
+config.watch("debug_nans", _use_debug_nans)
 
 
 def current_trace():
