@@ -29,6 +29,7 @@ from functrans.numpy._shapes import (
     squeeze, stack, swapaxes, tile, transpose, vstack,
 )
 from functrans.numpy._sorting import argsort, sort
+from functrans.numpy._vectorize import vectorize
 from functrans.numpy._ufuncs import (
     abs, absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around,
     bitwise_and, bitwise_invert, bitwise_not, bitwise_or, bitwise_xor, ceil, clip, cos, cosh,
