@@ -74,14 +74,20 @@ def _unary_op(primitive):
 
 
 def _binary_op(primitive, name):
+    python_scalars = core.PYTHON_SCALAR_TYPES
+
     def op(x, y):
-        if core.is_python_scalar(x) and core.is_python_scalar(y) and type(x) is not type(y):
-            dtype, _ = dtypes.result_type((core.get_aval(x).dtype, True), (core.get_aval(y).dtype, True))
-            x, y = dtype.type(x), dtype.type(y)
-        elif core.is_python_scalar(y) and not core.is_python_scalar(x):
-            y = match_scalar(y, x)
-        elif core.is_python_scalar(x) and not core.is_python_scalar(y):
-            x = match_scalar(x, y)
+        x_scalar, y_scalar = type(x) in python_scalars, type(y) in python_scalars
+        if x_scalar or y_scalar:
+            if x_scalar and y_scalar:
+                if type(x) is not type(y):
+                    dtype, _ = dtypes.result_type((core.get_aval(x).dtype, True),
+                                                  (core.get_aval(y).dtype, True))
+                    x, y = dtype.type(x), dtype.type(y)
+            elif y_scalar:
+                y = match_scalar(y, x)
+            else:
+                x = match_scalar(x, y)
         return primitive.bind(x, y)
     op.__name__ = name
     op.__doc__ = f"The ``{primitive.name}`` primitive, elementwise; operands of one shape and dtype."

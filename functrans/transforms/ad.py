@@ -204,7 +204,7 @@ class JVPTrace(core.Trace):
                 primals.append(x)
                 tangents.append(None)
         if not differentiated:
-            return self.run_under_parent(primitive.bind, *primals, **params)
+            return self.parent.process_primitive(primitive, primals, params)
         rule = jvp_rules.get(primitive)
         if rule is None:
             raise MissingRuleError(primitive, "jvp")

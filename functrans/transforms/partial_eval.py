@@ -21,7 +21,10 @@ class PartialEvalTrace(StagingTrace):
             if type(x) is StagingTracer and x._trace is self:
                 break
         else:
-            return self.run_under_parent(primitive.bind, *args, **params)
+            # Known: computed now. (Each trace sets the current trace itself where it runs a
+            # rule, so handing the primitive to the parent directly is the same as binding
+            # it under the parent, one call cheaper.)
+            return self.parent.process_primitive(primitive, args, params)
         rule = partial_eval_rules.get(primitive)
         if rule is not None:
             return rule(self, args, params)

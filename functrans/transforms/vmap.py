@@ -129,7 +129,7 @@ class BatchTrace(core.Trace):
                 values.append(x)
                 batch_axes.append(None)
         if not batched:
-            return self.run_under_parent(primitive.bind, *values, **params)
+            return self.parent.process_primitive(primitive, values, params)
         rule = batch_rules.get(primitive)
         if rule is None:
             raise MissingRuleError(primitive, "vmap")
