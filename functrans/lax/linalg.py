@@ -4,7 +4,6 @@ import numpy as np
 from functrans import core
 from functrans.lax._util import shape_error
 from functrans.lax.shapes import transpose
-from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
 
 dot_general_p = core.Primitive("dot_general")

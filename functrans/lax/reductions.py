@@ -6,7 +6,7 @@ from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
 from functrans.lowering.codegen import literal_expression
 from functrans.lax.shapes import (
-    broadcast_in_dim, concatenate, iota, reshape, rev, slice, take_along_axis, transpose)
+    broadcast_in_dim, concatenate, iota, reshape, slice, take_along_axis, transpose)
 from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
 
