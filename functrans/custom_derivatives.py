@@ -327,7 +327,6 @@ def _checkpoint_transpose(cotangents, *inputs, call):
 
 partial_eval_rules[checkpoint_p] = _checkpoint_partial_eval
 ad.transpose_rules[checkpoint_p] = _checkpoint_transpose
-ad.splittable_calls.add(checkpoint_p)
 
 
 # --- batching: the sub-IR and the user's rules are batched together ----------------------

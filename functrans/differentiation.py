@@ -12,7 +12,7 @@ from functrans.errors import at_user_line
 from functrans.ir import eval_ir
 from functrans.tracing import flatten_function, trace_to_ir
 from functrans.transforms import ad
-from functrans.transforms.vmap import vmap_flat_to
+from functrans.transforms.vmap import batched_at_front, vmap_flat, vmap_flat_to
 
 
 def _flat(function, args):
@@ -297,32 +297,39 @@ def _jacobian_blocks(batched_results, out_leaves, in_leaves, sizes, basis_over_i
     return blocks
 
 
-def _linearized_arguments(function, args, kwargs, argnums, where):
-    """``function`` linearized in the arguments ``argnums``: what both Jacobians start from."""
+def _differentiated_arguments(function, args, kwargs, argnums, where):
+    """``function`` as a flat function of the arguments ``argnums``: what Jacobians start from."""
     single, numbers = _normalize_argnums(argnums, len(args), where)
     _check_differentiable(args, numbers, function, where)
     partial_function = _function_of_argnums(function, args, kwargs, numbers)
     differentiated = tuple(args[n] for n in numbers)
     in_leaves, in_tree = tree.flatten(differentiated)
     _, flat_function, out_tree = _flat(partial_function, differentiated)
-    primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
-    return single, in_leaves, in_tree, primals_out, linear_ir, out_tree
+    return single, in_leaves, in_tree, flat_function, out_tree
 
 
 def jacfwd(function, argnums=0):
-    """The Jacobian by forward mode: the linearized function vmapped over input basis vectors.
+    """The Jacobian by forward mode: the JVP vmapped over input basis vectors.
 
     The result has the output's structure, each leaf of shape
     ``output.shape + input.shape`` (a tuple over inputs when ``argnums`` is a tuple).
     """
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
-        single, in_leaves, in_tree, primals_out, linear_ir, out_tree = _linearized_arguments(
+        single, in_leaves, in_tree, flat_function, out_tree = _differentiated_arguments(
             function, args, kwargs, argnums, "jacfwd")
         basis, sizes = _basis(in_leaves)
-        batched = vmap_flat_to(lambda *t: eval_ir(linear_ir, *t), basis, [0] * len(basis),
-                               sum(sizes))
-        blocks = _jacobian_blocks(batched, primals_out, in_leaves, sizes, True)
+        count = len(basis)
+
+        def outputs_and_tangents(*tangents):
+            outputs, tangents_out = ad.jvp_flat(flat_function, in_leaves, list(tangents))
+            return outputs + _zeros_for_none(tangents_out, outputs)
+
+        results, axes = vmap_flat(outputs_and_tangents, basis, [0] * count, sum(sizes))
+        half = len(results) // 2
+        primals_out = results[:half]  # the same for every basis vector: unbatched
+        tangents = [batched_at_front(t, a, sum(sizes)) for t, a in zip(results[half:], axes[half:])]
+        blocks = _jacobian_blocks(tangents, primals_out, in_leaves, sizes, True)
         return _assemble(blocks, out_tree(), in_tree, single)
 
     return jacobian_function
@@ -332,8 +339,9 @@ def jacrev(function, argnums=0):
     """The Jacobian by reverse mode: the pullback vmapped over output basis vectors."""
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
-        single, in_leaves, in_tree, primals_out, linear_ir, out_tree = _linearized_arguments(
+        single, in_leaves, in_tree, flat_function, out_tree = _differentiated_arguments(
             function, args, kwargs, argnums, "jacrev")
+        primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
         basis, sizes = _basis(primals_out)
 
         def pullback(*cotangents):

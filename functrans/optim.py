@@ -77,7 +77,8 @@ def _zeros_like_tree(params):
 
 
 def _init_count():
-    return np.zeros((), np.int32)
+    # A NumPy scalar, as jit returns 0-d results: the step's signature stays the same.
+    return np.int32(0)
 
 
 def _as_dtype(value, dtype):
@@ -174,7 +175,9 @@ def _adam_direction(grads, state, b1, b2, eps, eps_root):
     def direction(m, v):
         m_hat = m / _as_dtype(correction1, m.dtype)
         v_hat = v / _as_dtype(correction2, v.dtype)
-        return m_hat / (fnp.sqrt(v_hat + eps_root) + eps)
+        if eps_root:
+            v_hat = v_hat + eps_root
+        return m_hat / (fnp.sqrt(v_hat) + eps)
 
     return tree.map(direction, mu, nu), AdamState(count, mu, nu)
 

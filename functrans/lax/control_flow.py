@@ -183,18 +183,19 @@ def _partial_eval_branches(branches, unknown_inputs):
     (zeros in the slots of the others); every unknown branch takes all those slots, then the
     unknown operands.
     """
-    first_pass = [partial_eval_ir(branch, unknown_inputs)[2] for branch in branches]
+    first_pass = [partial_eval_ir(branch, unknown_inputs)[3] for branch in branches]
     unknown_outputs = [any(flags[i] for flags in first_pass) for i in range(len(first_pass[0]))]
     parts = []
     for branch in branches:
-        known_ir, unknown_ir, _, residual_count = partial_eval_ir(branch, unknown_inputs,
-                                                                  unknown_outputs)
-        parts.append((known_ir, unknown_ir, residual_count))
-    slot_avals = [v.aval for _, unknown, count in parts for v in unknown.in_vars[:count]]
+        known_ir, known_consts, unknown_ir, _, residual_count = partial_eval_ir(
+            branch, unknown_inputs, unknown_outputs)
+        parts.append((known_ir, known_consts, unknown_ir, residual_count))
+    slot_avals = [v.aval for _, _, unknown, count in parts for v in unknown.in_vars[:count]]
     known_branches, unknown_branches, offset = [], [], 0
-    for known_part, unknown_part, count in parts:
-        def known_function(*values, known_part=known_part, offset=offset, count=count):
-            results = eval_ir(known_part, *values)
+    for known_part, known_consts, unknown_part, count in parts:
+        def known_function(*values, known_part=known_part, known_consts=known_consts,
+                           offset=offset, count=count):
+            results = eval_ir(known_part, *known_consts, *values)
             outputs, own = results[:len(results) - count], results[len(results) - count:]
             return (outputs + [ad.zeros_like_aval(a) for a in slot_avals[:offset]] + own
                     + [ad.zeros_like_aval(a) for a in slot_avals[offset + count:]])
@@ -203,7 +204,8 @@ def _partial_eval_branches(branches, unknown_inputs):
             slots, operands = values[:len(slot_avals)], values[len(slot_avals):]
             return eval_ir(unknown_part, *slots[offset:offset + count], *operands)
 
-        known_branches.append(_trace_flat(known_function, known_part.in_avals))
+        known_branches.append(_trace_flat(known_function,
+                                          known_part.in_avals[len(known_consts):]))
         unknown_branches.append(_trace_flat(unknown_function,
                                             slot_avals + unknown_part.in_avals[count:]))
         offset += count
@@ -605,19 +607,26 @@ def _scan_partial_eval(trace, args, params):
     consts, carry, xs = _split(args, num_consts, num_carry)
     const_unknown = [trace.is_unknown(x) for x in consts]
     x_unknown = [trace.is_unknown(x) for x in xs]
-    carry_unknown = _carry_fixed_point(body, const_unknown, [trace.is_unknown(x) for x in carry],
-                                       x_unknown, num_carry)
     y_count = len(body.out_vars) - num_carry
-    known_ir, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(
-        body, const_unknown + carry_unknown + x_unknown, carry_unknown + [False] * y_count)
+    # Which carries are unknown: closed under the body, as the body's own split decides.
+    carry_unknown = [trace.is_unknown(x) for x in carry]
+    while True:
+        split = partial_eval_ir(body, const_unknown + carry_unknown + x_unknown,
+                                carry_unknown + [False] * y_count)
+        out_unknown = split[3][:num_carry]
+        if all(o <= c for o, c in zip(out_unknown, carry_unknown)):
+            break
+        carry_unknown = [c or o for c, o in zip(carry_unknown, out_unknown)]
+    known_ir, known_body_consts, unknown_ir, unknown_outputs, residual_count = split
     # The known scan returns its outputs and, as extra stacked ys, the residuals of every step.
     known_consts = [x for x, u in zip(consts, const_unknown) if not u]
     known_carry = [x for x, u in zip(carry, carry_unknown) if not u]
     known_xs = [x for x, u in zip(xs, x_unknown) if not u]
     carry_known_count = len(known_carry)
     known_results = trace.run_under_parent(
-        scan_p.bind, *known_consts, *known_carry, *known_xs, body=known_ir,
-        num_consts=len(known_consts), num_carry=carry_known_count, length=length, reverse=reverse)
+        scan_p.bind, *known_body_consts, *known_consts, *known_carry, *known_xs, body=known_ir,
+        num_consts=len(known_body_consts) + len(known_consts), num_carry=carry_known_count,
+        length=length, reverse=reverse)
     known_outputs, residuals = (known_results[:len(known_results) - residual_count],
                                 known_results[len(known_results) - residual_count:])
     # The unknown scan reads the residuals as xs: reorder its inputs to consts, carry, xs.
@@ -640,8 +649,11 @@ def _scan_transpose(cotangents, *inputs, body, num_consts, num_carry, length, re
     consts, carry, xs = _split(inputs, num_consts, num_carry)
     const_linear = [ad.is_undefined(x) for x in consts]
     x_linear = [ad.is_undefined(x) for x in xs]
-    if not all(ad.is_undefined(x) for x in carry):
-        raise TypeError("scan transpose: every carry of a linear scan must be linear")
+    # A carry whose initial value is known here is the zero tangent linearize started it
+    # with: treat it as linear too; its cotangent is dropped.
+    carry_known = [not ad.is_undefined(x) for x in carry]
+    carry = [ad.UndefinedPrimal(core.get_aval(x)) if known else x
+             for x, known in zip(carry, carry_known)]
     avals = body.out_avals
     carry_cotangents = [_zeros(a) if c is None else c
                         for c, a in zip(cotangents[:num_carry], avals[:num_carry])]
@@ -681,7 +693,8 @@ def _scan_transpose(cotangents, *inputs, body, num_consts, num_carry, length, re
                           reverse=not reverse)
     const_ct, carry_ct, x_ct = _split(results, len(linear_const_avals), num_carry)
     const_ct, x_ct = iter(const_ct), iter(x_ct)
-    return ([next(const_ct) if linear else None for linear in const_linear] + carry_ct
+    return ([next(const_ct) if linear else None for linear in const_linear]
+            + [None if known else c for c, known in zip(carry_ct, carry_known)]
             + [next(x_ct) if linear else None for linear in x_linear])
 
 

@@ -10,6 +10,13 @@ from functrans.lowering import rules
 from functrans.lowering.codegen import dtype_expression, literal_expression
 
 
+def _as_contiguous(name, permutation):
+    """``name`` permuted by ``permutation`` as a C-contiguous array (no transpose if identity)."""
+    if permutation == tuple(range(len(permutation))):
+        return f"np.ascontiguousarray({name})"
+    return f"np.ascontiguousarray(np.transpose({name}, {permutation!r}))"
+
+
 def _slice_text(rank, dimension, text):
     parts = [":"] * rank
     parts[dimension] = text
@@ -43,19 +50,19 @@ def emit_dot_general(writer, equation, operands, outputs):
     rows, inner, columns = (size(x_aval.shape, lhs_free), size(x_aval.shape, lhs_contracting),
                             size(y_aval.shape, rhs_free))
     lhs3, rhs3, out3 = writer.fresh("lhs"), writer.fresh("rhs"), writer.fresh("product")
-    writer.line(f"{lhs3} = np.ascontiguousarray(np.transpose({x}, "
-                f"{tuple(lhs_batch) + tuple(lhs_free) + tuple(lhs_contracting)!r}))"
+    writer.line(f"{lhs3} = {_as_contiguous(x, tuple(lhs_batch) + tuple(lhs_free) + tuple(lhs_contracting))}"
                 f".reshape(({batch}, {rows}, {inner}))")
-    writer.line(f"{rhs3} = np.ascontiguousarray(np.transpose({y}, "
-                f"{tuple(rhs_batch) + tuple(rhs_contracting) + tuple(rhs_free)!r}))"
+    writer.line(f"{rhs3} = {_as_contiguous(y, tuple(rhs_batch) + tuple(rhs_contracting) + tuple(rhs_free))}"
                 f".reshape(({batch}, {inner}, {columns}))")
     writer.line(f"{out3} = np.empty(({batch}, {rows}, {columns}), "
                 f"dtype={dtype_expression(out_aval.dtype)})")
     b = writer.fresh("b")
     with writer.block(f"for {b} in range({batch}):"):
-        if floating:
+        if floating and inner > 1:
             writer.line(f"{out3}[{b}] = np.dot({lhs3}[{b}], {rhs3}[{b}])")
         else:
+            # Integer products, and products with nothing to contract (outer products), as
+            # loops: BLAS has no integer kernels, and numba compiles these far faster.
             i, j, k, total = writer.fresh("i"), writer.fresh("j"), writer.fresh("k"), writer.fresh("s")
             with writer.block(f"for {i} in range({rows}):"):
                 with writer.block(f"for {j} in range({columns}):"):

@@ -13,17 +13,14 @@ no zero array is built unless a rule needs one.
 from functrans import core, dtypes
 from functrans.errors import MissingRuleError, at_user_line
 from functrans.ir import Literal, Var, dead_code_elimination
-from functrans.transforms.partial_eval import PartialEvalTrace
+from functrans.transforms.partial_eval import PartialEvalTrace, partial_eval_rules
 
 #: primitive -> rule(primals, tangents, **params) -> (primal_out, tangent_out)
 jvp_rules = {}
 #: primitive -> rule(cotangent, *inputs, **params) -> cotangent per input (None for none);
 #: linear inputs arrive as :class:`UndefinedPrimal`.
 transpose_rules = {}
-#: Call-like primitives (their ``call`` parameter is their whole meaning): during
-#: transposition one with both known and linear inputs is split into the part computed
-#: now and the linear rest (a checkpoint inside a checkpoint, a jit inside a checkpoint).
-splittable_calls = set()
+
 
 
 # --- helpers that give the common shapes of rule -------------------------------------
@@ -281,9 +278,14 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
     linear_equations = []
     for equation in linear_ir.equations:
         linear_inputs = [type(v) is Var and v in linear_vars for v in equation.inputs]
-        if any(linear_inputs) and equation.primitive in splittable_calls and not all(linear_inputs):
-            equation = _split_call(equation, linear_inputs, env)
-        if any(type(v) is Var and v in linear_vars for v in equation.inputs):
+        if any(linear_inputs) and not all(linear_inputs) and \
+                equation.primitive in partial_eval_rules:
+            # A loop, branch or call with both known and linear inputs (inside a checkpointed
+            # or jitted region): compute its known part now, transpose only the linear rest.
+            for part in _split_equation(equation, linear_inputs, env):
+                linear_vars.update(part.outputs)
+                linear_equations.append(part)
+        elif any(linear_inputs):
             linear_vars.update(equation.outputs)
             linear_equations.append(equation)
         else:
@@ -323,24 +325,50 @@ def _read(env, atom):
     return atom.value if type(atom) is Literal else env[atom]
 
 
-def _split_call(equation, linear_inputs, env):
-    """Run the known part of a call equation now (into ``env``); return its linear rest."""
-    from functrans.ir import Equation
+def _split_equation(equation, linear_inputs, env):
+    """Run the known part of ``equation`` now (into ``env``); return the equations of its
+    linear rest, which read the residuals from ``env``."""
+    from functrans.ir import IR, Equation, eval_ir
     from functrans.transforms.partial_eval import partial_eval_ir
-    call = equation.params["call"]
-    known_ir, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(call, linear_inputs)
-    known_values = [_read(env, v) for v, linear in zip(equation.inputs, linear_inputs) if not linear]
-    known_results = equation.primitive.bind(*known_values, **{**equation.params, "call": known_ir})
+    in_vars = [Var(a.aval) for a in equation.inputs]
+    single = IR([], [], in_vars, [Equation(equation.primitive, in_vars, equation.outputs,
+                                            equation.params)], equation.outputs)
+    known_ir, known_consts, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(
+        single, linear_inputs)
+    known_values = [_read(env, a) for a, linear in zip(equation.inputs, linear_inputs)
+                    if not linear]
+    known_results = eval_ir(known_ir, *known_consts, *known_values)
     known_count = len(known_results) - residual_count
     known_outputs = [v for v, unknown in zip(equation.outputs, unknown_outputs) if not unknown]
     env.update(zip(known_outputs, known_results[:known_count]))
-    residual_vars = [Var(core.get_aval(r)) for r in known_results[known_count:]]
-    env.update(zip(residual_vars, known_results[known_count:]))
-    linear_atoms = [v for v, linear in zip(equation.inputs, linear_inputs) if linear]
-    unknown_vars = [v for v, unknown in zip(equation.outputs, unknown_outputs) if unknown]
-    return Equation(equation.primitive, residual_vars + linear_atoms, unknown_vars,
-                    {**equation.params, "call": unknown_ir})
-
+    substitution = {}
+    for var, value in zip(unknown_ir.in_vars[:residual_count], known_results[known_count:]):
+        residual = substitution[var] = Var(var.aval)
+        env[residual] = value
+    linear_atoms = [a for a, linear in zip(equation.inputs, linear_inputs) if linear]
+    substitution.update(zip(unknown_ir.in_vars[residual_count:], linear_atoms))
+    # The rest's equations write the original output variables directly; an output that
+    # merely passes an input through is copied by a same-shape reshape (linear, transposable).
+    passthrough = []
+    produced = {v for e in unknown_ir.equations for v in e.outputs}
+    for target, source in zip(
+            [v for v, unknown in zip(equation.outputs, unknown_outputs) if unknown],
+            unknown_ir.out_vars):
+        if type(source) is Var and source in produced and source not in substitution:
+            substitution[source] = target
+        else:
+            passthrough.append((target, source))
+    parts = [Equation(e.primitive, [substitution.get(a, a) if type(a) is Var else a
+                                    for a in e.inputs],
+                      [substitution.setdefault(v, Var(v.aval)) for v in e.outputs], e.params)
+             for e in unknown_ir.equations]
+    if passthrough:
+        from functrans.lax.shapes import reshape_p
+        for target, source in passthrough:
+            source = substitution.get(source, source) if type(source) is Var else source
+            parts.append(Equation(reshape_p, [source], [target],
+                                  {"new_sizes": tuple(target.aval.shape)}))
+    return parts
 
 
 def jvp_of_call(call, primals, tangents):

@@ -151,10 +151,11 @@ def _jit_call_jvp(primals, tangents, *, call, name):
 def _jit_call_partial_eval(trace, args, params):
     call, name = params["call"], params["name"]
     unknown_inputs = [trace.is_unknown(x) for x in args]
-    known_ir, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(call, unknown_inputs)
+    known_ir, known_consts, unknown_ir, unknown_outputs, residual_count = partial_eval_ir(
+        call, unknown_inputs)
     known_args = [x for x, unknown in zip(args, unknown_inputs) if not unknown]
-    known_results = trace.run_under_parent(jit_call_p.bind, *known_args, call=known_ir,
-                                           name=f"known_{name}")
+    known_results = trace.run_under_parent(jit_call_p.bind, *known_consts, *known_args,
+                                           call=known_ir, name=f"known_{name}")
     known_count = len(known_results) - residual_count
     known_outputs, residuals = known_results[:known_count], known_results[known_count:]
     unknown_args = [x for x, unknown in zip(args, unknown_inputs) if unknown]
@@ -192,7 +193,6 @@ def _jit_call_batch(values, batch_axes, *, call, name):
 
 ad.jvp_rules[jit_call_p] = _jit_call_jvp
 ad.transpose_rules[jit_call_p] = _jit_call_transpose
-ad.splittable_calls.add(jit_call_p)
 partial_eval_rules[jit_call_p] = _jit_call_partial_eval
 vmap.batch_rules[jit_call_p] = _jit_call_batch
 

@@ -41,41 +41,33 @@ class PartialEvalTrace(StagingTrace):
 def partial_eval_ir(ir, unknown_inputs, force_unknown_outputs=None):
     """Split ``ir`` by which inputs are unknown.
 
-    Returns ``(known_ir, unknown_ir, unknown_outputs, residual_count)``: ``known_ir`` maps
-    the known inputs to the known outputs followed by the residuals; ``unknown_ir`` maps the
-    residuals followed by the unknown inputs to the unknown outputs. Outputs flagged in
+    Returns ``(known_ir, known_consts, unknown_ir, unknown_outputs, residual_count)``:
+    ``known_ir`` maps ``known_consts`` (constants the split created) and the known inputs to
+    the known outputs followed by the residuals; ``unknown_ir`` maps the residuals followed by
+    the unknown inputs to the unknown outputs. Outputs flagged in
     ``force_unknown_outputs`` come from ``unknown_ir`` even if they are known (their values
     pass through as residuals), so a loop's carry stays on one side.
+
+    The IR is evaluated under a :class:`PartialEvalTrace` stacked on a staging trace, so each
+    equation is split by its primitive's own rule: a loop or branch inside the IR is split
+    too, not moved whole to the unknown side.
     """
-    from functrans.ir import IR, Var
-    unknown = {v for v, flag in zip(ir.in_vars, unknown_inputs) if flag}
-    known_equations, unknown_equations = [], []
-    for equation in ir.equations:
-        if any(type(v) is Var and v in unknown for v in equation.inputs):
-            unknown.update(equation.outputs)
-            unknown_equations.append(equation)
-        else:
-            known_equations.append(equation)
+    from functrans import core
+    from functrans.ir import eval_ir
     forced = force_unknown_outputs or [False] * len(ir.out_vars)
-    unknown_outputs = [(type(v) is Var and v in unknown) or force
-                       for v, force in zip(ir.out_vars, forced)]
-    residuals, seen = [], set()
-
-    def keep(v):
-        if type(v) is Var and v not in unknown and v not in seen:
-            seen.add(v)
-            residuals.append(v)
-
-    for equation in unknown_equations:
-        for v in equation.inputs:
-            keep(v)
-    for v, flag in zip(ir.out_vars, unknown_outputs):
-        if flag:
-            keep(v)
-    known_in = [v for v, flag in zip(ir.in_vars, unknown_inputs) if not flag]
-    unknown_in = [v for v, flag in zip(ir.in_vars, unknown_inputs) if flag]
-    known_out = [v for v, flag in zip(ir.out_vars, unknown_outputs) if not flag]
-    unknown_out = [v for v, flag in zip(ir.out_vars, unknown_outputs) if flag]
-    known_ir = IR([], [], known_in, known_equations, known_out + residuals)
-    unknown_ir = IR([], [], residuals + unknown_in, unknown_equations, unknown_out)
-    return known_ir, unknown_ir, unknown_outputs, len(residuals)
+    with core.new_trace(StagingTrace) as known_trace:
+        known_inputs = [known_trace.new_input(v.aval) for v, u in zip(ir.in_vars, unknown_inputs)
+                        if not u]
+        with core.new_trace(PartialEvalTrace) as partial:
+            unknown_tracers = [partial.new_input(v.aval) for v, u in zip(ir.in_vars, unknown_inputs)
+                               if u]
+            known_values, unknown_values = iter(known_inputs), iter(unknown_tracers)
+            arguments = [next(unknown_values) if u else next(known_values) for u in unknown_inputs]
+            outputs = eval_ir(ir, *arguments)
+        unknown_outputs = [partial.is_unknown(x) or force for x, force in zip(outputs, forced)]
+        unknown_ir, residuals = partial.to_ir(
+            unknown_tracers, [x for x, u in zip(outputs, unknown_outputs) if u]).hoist_consts()
+        known_ir = known_trace.to_ir(
+            known_inputs, [x for x, u in zip(outputs, unknown_outputs) if not u] + residuals)
+    known_ir, known_consts = known_ir.hoist_consts()
+    return known_ir, known_consts, unknown_ir, unknown_outputs, len(residuals)
