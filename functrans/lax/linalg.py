@@ -62,27 +62,34 @@ def dot_general(x, y, dimension_numbers):
 
 
 def _transpose_operand(cotangent, other, operand_aval, dimension_numbers, operand_is_lhs):
-    """Cotangent of one operand: contract the cotangent with the other operand's free dims."""
-    (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
+    """Cotangent of one operand: contract the cotangent with the other operand's free dims.
+
+    The product can be formed as (cotangent, other) or as (other, cotangent); the order whose
+    result already has the operand's layout is used, so no transpose follows (for x @ W the
+    cotangent of W is x.T @ g, not (g.T @ x).T).
+    """
+    (own_contracting, other_contracting), (own_batch, other_batch) = dimension_numbers
     if not operand_is_lhs:
-        lhs_contracting, rhs_contracting = rhs_contracting, lhs_contracting
-        lhs_batch, rhs_batch = rhs_batch, lhs_batch
-    other_ndim = core.get_aval(other).ndim
-    lhs_free = _free_dimensions(operand_aval.ndim, lhs_contracting, lhs_batch)
-    rhs_free = _free_dimensions(other_ndim, rhs_contracting, rhs_batch)
-    batch_count = len(lhs_batch)
+        own_contracting, other_contracting = other_contracting, own_contracting
+        own_batch, other_batch = other_batch, own_batch
+    own_free = _free_dimensions(operand_aval.ndim, own_contracting, own_batch)
+    other_free = _free_dimensions(core.get_aval(other).ndim, other_contracting, other_batch)
+    batch_count = len(own_batch)
     # The cotangent's dimensions: batch, free of lhs, free of rhs (of the original product).
-    other_free_start = batch_count + len(lhs_free) if operand_is_lhs else batch_count
-    other_free_positions = tuple(range(other_free_start, other_free_start + len(rhs_free)))
-    product = dot_general(cotangent, other, (
-        (other_free_positions, tuple(rhs_free)),
-        (tuple(range(batch_count)), tuple(rhs_batch))))
-    # product dims: batch, own free (in cotangent order), other's contracting dims in sorted order.
-    remaining = sorted(rhs_contracting)
-    result_to_operand = list(lhs_batch) + lhs_free + [
-        lhs_contracting[list(rhs_contracting).index(r)] for r in remaining]
-    permutation = [result_to_operand.index(d) for d in range(operand_aval.ndim)]
-    return transpose(product, permutation)
+    other_free_start = batch_count + len(own_free) if operand_is_lhs else batch_count
+    other_free_positions = tuple(range(other_free_start, other_free_start + len(other_free)))
+    cotangent_batch = tuple(range(batch_count))
+    # The other operand's dimensions left after the contraction are its contracting ones, in
+    # order; each stands for the operand's dimension it was contracted with.
+    contracted = [own_contracting[list(other_contracting).index(d)] for d in sorted(other_contracting)]
+    other_first = list(own_batch) + contracted + own_free
+    if other_first == list(range(operand_aval.ndim)):
+        return dot_general(other, cotangent, ((tuple(other_free), other_free_positions),
+                                              (tuple(other_batch), cotangent_batch)))
+    product = dot_general(cotangent, other, ((other_free_positions, tuple(other_free)),
+                                             (cotangent_batch, tuple(other_batch))))
+    result_to_operand = list(own_batch) + own_free + contracted
+    return transpose(product, [result_to_operand.index(d) for d in range(operand_aval.ndim)])
 
 
 ad.defbilinear(

@@ -8,12 +8,17 @@ each, in which the members are computed per element with no array
 temporaries. Everything else is emitted by its own emitter into arrays.
 """
 import contextlib
+import keyword
 
 import numpy as np
 
 from functrans.errors import MissingRuleError
 from functrans.ir import IRPrinter, Literal, Var
 from functrans.lowering import rules
+
+#: Names the generated code refers to, which the IR's variables must not shadow.
+_RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "float", "bool",
+             "abs", "len", "print", "type", "object", "list", "tuple"}
 
 #: Loops over fewer elements than this stay serial: threads would cost more than they save.
 PARALLEL_THRESHOLD = 1 << 16
@@ -131,7 +136,10 @@ class KernelWriter:
     def name(self, atom):
         if type(atom) is Literal:
             return literal_expression(atom.value, atom.aval.dtype)
-        return self.printer.name(atom)
+        name = self.printer.name(atom)
+        # The IR's names (a, b, ..., as, ..., min, ...) must not be keywords or names the
+        # generated code itself uses.
+        return f"{name}_" if keyword.iskeyword(name) or name in _RESERVED else name
 
     def line(self, text):
         for part in text.split("\n"):

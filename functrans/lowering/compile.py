@@ -30,9 +30,20 @@ from numba import njit, prange
 _compiled = {}
 
 
-def _versions():
+def _numba():
+    """numba, imported on first use (importing it costs half a second).
+
+    Before numba starts its OpenMP threads, ask them to sleep when idle (unless the user
+    chose otherwise): spinning threads between parallel loops take the cores from BLAS in
+    the matrix products next to them, and steps ran twice as slow.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import numba
-    return f"{__version__}/{numba.__version__}/{np.__version__}/{sys.version_info[:2]}"
+    return numba
+
+
+def _versions():
+    return f"{__version__}/{_numba().__version__}/{np.__version__}/{sys.version_info[:2]}"
 
 
 def module_source(functions, cache):

@@ -200,12 +200,12 @@ vmap.batch_rules[jit_call_p] = _jit_call_batch
 # --- the user-facing function ------------------------------------------------------------
 
 def _leaf_key(x):
+    """A leaf's part of the compile-cache key: shape and dtype (a NumPy scalar is keyed like
+    the 0-d array it stands for), or the type of a Python number (weakly typed)."""
     kind = type(x)
-    if kind is np.ndarray:
-        return (x.shape, x.dtype)
     if kind in core.PYTHON_SCALAR_TYPES:
         return kind
-    return (kind, x.shape, x.dtype)
+    return (x.shape, x.dtype)
 
 
 def _plain_leaf_key(x):
@@ -216,7 +216,7 @@ def _plain_leaf_key(x):
     if kind in core.PYTHON_SCALAR_TYPES:
         return kind
     if isinstance(x, np.generic):
-        return (kind, x.shape, x.dtype)
+        return (x.shape, x.dtype)
     raise TypeError
 
 
@@ -426,8 +426,8 @@ def _leaf_key_or_aval(x):
 def _format_leaf(leaf_key):
     if isinstance(leaf_key, type):
         return f"Python {leaf_key.__name__}"
-    shape, dtype = leaf_key[-2], leaf_key[-1]
-    return core.ShapedArray(shape, dtype).str_short()
+    weak = len(leaf_key) == 3 and leaf_key[2]
+    return core.ShapedArray(leaf_key[0], leaf_key[1], weak).str_short() + (" (weak)" if weak else "")
 
 
 def _format_signature(key):
