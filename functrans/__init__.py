@@ -9,7 +9,7 @@ composition::
     per_example = functrans.vmap(functrans.grad(loss), in_axes=(None, 0, 0))
     fast_step = functrans.jit(functrans.value_and_grad(loss))
 """
-from functrans import lax, numpy, tree  # noqa: F401  (public submodules)
+from functrans import lax, numpy, optim, tree  # noqa: F401  (public submodules)
 from functrans.config import config
 from functrans.custom_derivatives import checkpoint, custom_jvp, custom_vjp, stop_gradient
 from functrans.differentiation import (
@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "checkpoint", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
-    "jit", "jvp", "lax", "linear_transpose", "linearize", "make_jaxpr", "numpy", "stop_gradient",
+    "jit", "jvp", "lax", "linear_transpose", "linearize", "make_jaxpr", "numpy", "optim",
+    "stop_gradient",
     "tree", "value_and_grad", "vjp", "vmap",
 ]

@@ -32,16 +32,27 @@ TensorFlow's ``GradientDescentOptimizer(lr).minimize(cost)``.
 """
 import sys
 import time
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from functrans import core, tree
 import functrans.numpy as fnp
+from functrans import core, tree
 
 __all__ = [
-    "GradientTransformation", "SgdState", "AdamState", "RmsPropState", "MinimizeResult",
-    "sgd", "adam", "adamw", "rmsprop", "apply_updates", "minimize", "global_norm",
+    "AdamState",
+    "GradientTransformation",
+    "MinimizeResult",
+    "RmsPropState",
+    "SgdState",
+    "adam",
+    "adamw",
+    "apply_updates",
+    "global_norm",
+    "minimize",
+    "rmsprop",
+    "sgd",
 ]
 
 
@@ -90,6 +101,10 @@ def _as_dtype(value, dtype):
     return value if value.dtype == dtype else value.astype(dtype)
 
 
+def _dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
 def _learning_rate(learning_rate, count):
     return learning_rate(count) if callable(learning_rate) else learning_rate
 
@@ -114,7 +129,7 @@ def _check_params(name, params):
 
 def _scale(updates, factor):
     """``-factor * u`` for each leaf, ``factor`` cast to the leaf's dtype."""
-    return tree.map(lambda u: -_as_dtype(factor, u.dtype) * u, updates)
+    return tree.map(lambda u: -_as_dtype(factor, _dtype_of(u)) * u, updates)
 
 
 def _momentum_trace(updates, trace, momentum, nesterov):
@@ -239,6 +254,8 @@ def rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, centered=Fals
     _check_rate("rmsprop", learning_rate)
     if not 0 <= momentum < 1:
         raise ValueError(f"functrans.optim.rmsprop: momentum must be in [0, 1), got {momentum!r}")
+    if nesterov and momentum == 0:
+        raise ValueError("functrans.optim.rmsprop: nesterov=True needs momentum > 0")
 
     def init(params):
         nu = tree.map(lambda p: fnp.full_like(p, initial_scale), params)
