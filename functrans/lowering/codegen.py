@@ -20,8 +20,9 @@ from functrans.lowering import rules
 _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "float", "bool",
              "abs", "len", "print", "type", "object", "list", "tuple"}
 
-#: Loops over fewer elements than this stay serial: threads would cost more than they save.
-PARALLEL_THRESHOLD = 1 << 16
+#: Loops over fewer elements than this stay serial: below it threads save little, cost compile
+#: time, and compete with BLAS's own threads in the matrix products next to them.
+PARALLEL_THRESHOLD = 1 << 18
 
 
 def dtype_expression(dtype):
@@ -86,7 +87,12 @@ class FusionPlan:
             var = equation.outputs[0]
             users = consumers.get(var, [])
             user_groups = [self.groups.get(u) for u in users]
-            if var in outputs or not users or any(g is None for g in user_groups):
+            if var in outputs or not users or any(g is None for g in user_groups) or (
+                    primitive in rules.scalar_rules and any(
+                        u.primitive in rules.index_rules and u.outputs[0].aval.size > var.aval.size
+                        for u in users)):
+                # Stored rather than fused: it is an output, or read outside any loop, or it
+                # would be recomputed for every element of a broadcast to a larger loop.
                 self._make_root(equation)
                 continue
             joined = set().union(*user_groups)

@@ -245,6 +245,8 @@ class JittedFunction:
 
     def __init__(self, function, static_argnums, static_argnames):
         functools.update_wrapper(self, function)
+        # functools.partial objects and other callables have no __name__ of their own.
+        self.__name__ = getattr(function, "__name__", type(function).__name__)
         self._function = function
         self._static_argnums = tuple(static_argnums)
         self._static_argnames = tuple(static_argnames)
