@@ -9,7 +9,7 @@ import inspect
 
 from functrans import core, dtypes, tree
 from functrans.errors import at_user_line
-from functrans.ir import dead_code_elimination, eval_ir
+from functrans.ir import dead_code_elimination, depends_on, eval_ir
 from functrans.tracing import flatten_function, trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_rules
@@ -298,21 +298,12 @@ def _checkpoint_jvp(primals, tangents, *, call):
 ad.jvp_rules[checkpoint_p] = _checkpoint_jvp
 
 
-def _depends_on(call, unknown_inputs):
-    """Which outputs of ``call`` depend on the inputs flagged in ``unknown_inputs``."""
-    unknown = {v for v, flag in zip(call.in_vars, unknown_inputs) if flag}
-    for equation in call.equations:
-        if any(v in unknown for v in equation.inputs):
-            unknown.update(equation.outputs)
-    return [v in unknown for v in call.out_vars]
-
-
 def _checkpoint_partial_eval(trace, args, params):
     # Known outputs are computed now; unknown ones are recorded as the whole (pruned) call on
     # the region's inputs, so the linear IR recomputes the region rather than storing it.
     call = params["call"]
     unknown_inputs = [trace.is_unknown(x) for x in args]
-    unknown_outputs = _depends_on(call, unknown_inputs)
+    unknown_outputs = depends_on(call, unknown_inputs)
     known_call = dead_code_elimination(call, [not u for u in unknown_outputs])
     known_args = [None if u else x for x, u in zip(args, unknown_inputs)]
     known_values = iter(trace.run_under_parent(eval_ir, known_call, *known_args))
@@ -333,10 +324,7 @@ ad.transpose_rules[checkpoint_p] = _checkpoint_transpose
 
 def _batched_call(call, size):
     """``call`` batched along a leading axis of every input and output, constants hoisted."""
-    def batched(*values):
-        return vmap.vmap_flat_to(lambda *xs: eval_ir(call, *xs), values, [0] * len(values), size)
-    avals = [core.ShapedArray((size,) + a.shape, a.dtype, a.weak_type) for a in call.in_avals]
-    return trace_to_ir(batched, avals).hoist_consts()
+    return vmap.batch_ir(call, [0] * len(call.in_vars), size)
 
 
 def _all_at_front(values, batch_axes):

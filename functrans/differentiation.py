@@ -393,12 +393,7 @@ def linear_transpose(function, *primals):
             raise TypeError(f"linear_transpose: cotangents must have the output structure "
                             f"{output_tree}, got {cotangent_tree}")
         cotangents_in = ad.backward_pass(linear_ir, cotangent_leaves)
-        return tree.unflatten(in_tree, [
-            ad.instantiate(c, aval_placeholder(a)) for c, a in zip(cotangents_in, in_avals)])
+        return tree.unflatten(in_tree, [ad.zeros_like_aval(a) if c is None else c
+                                        for c, a in zip(cotangents_in, in_avals)])
 
     return transposed
-
-
-def aval_placeholder(aval):
-    """A zero of ``aval``, standing in for a primal when building zeros."""
-    return np.zeros(aval.shape, aval.dtype)[()]

@@ -111,6 +111,15 @@ def eval_ir(ir, *args):
     return [read(atom) for atom in ir.out_vars]
 
 
+def depends_on(ir, flags):
+    """Which outputs of ``ir`` depend on the inputs flagged in ``flags`` (a forward pass)."""
+    marked = {v for v, flag in zip(ir.in_vars, flags) if flag}
+    for equation in ir.equations:
+        if any(type(v) is Var and v in marked for v in equation.inputs):
+            marked.update(equation.outputs)
+    return [type(v) is Var and v in marked for v in ir.out_vars]
+
+
 def dead_code_elimination(ir, used_outputs=None):
     """Drop equations whose results no output needs, and unused constants.
 

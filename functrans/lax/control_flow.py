@@ -10,7 +10,7 @@ import numpy as np
 
 from functrans import core, tree
 from functrans.errors import at_user_line
-from functrans.ir import IR, Var, eval_ir
+from functrans.ir import IR, Var, depends_on, eval_ir
 from functrans.lax import elementwise as ew
 from functrans.lax.reductions import reduce_or
 from functrans.lax.shapes import broadcast_in_dim
@@ -49,15 +49,6 @@ def _mismatch(what, expected_tree, got_tree, expected_avals, got_avals, names):
 
 def _is_float(aval):
     return aval.dtype.kind in "fc"
-
-
-def _depends(ir, flags):
-    """Which outputs of ``ir`` depend on the inputs flagged (a forward dependency pass)."""
-    marked = {v for v, flag in zip(ir.in_vars, flags) if flag}
-    for equation in ir.equations:
-        if any(v in marked for v in equation.inputs if type(v) is Var):
-            marked.update(equation.outputs)
-    return [type(v) is Var and v in marked for v in ir.out_vars]
 
 
 def _zeros(aval):
@@ -332,7 +323,7 @@ def _carry_fixed_point(body_ir, const_flags, carry_flags, x_flags, count):
     """Carry flags closed under the body: a flagged output flags its carry too."""
     carry_flags = list(carry_flags)
     while True:
-        out = _depends(body_ir, list(const_flags) + carry_flags + list(x_flags))[:count]
+        out = depends_on(body_ir, list(const_flags) + carry_flags + list(x_flags))[:count]
         updated = [a or b for a, b in zip(carry_flags, out)]
         if updated == carry_flags:
             return carry_flags
@@ -393,7 +384,7 @@ def _while_batch(values, batch_axes, *, cond_ir, body_ir, cond_consts, body_cons
     count = len(carry)
     carry_batched = _carry_fixed_point(body_ir, [a is not None for a in body_axes],
                                        [a is not None for a in carry_axes], [], count)
-    predicate_batched = _depends(cond_ir, [a is not None for a in cond_axes] + carry_batched)[0]
+    predicate_batched = depends_on(cond_ir, [a is not None for a in cond_axes] + carry_batched)[0]
     if predicate_batched:
         carry_batched = [True] * count
     carry = [vmap.batched_at_front(x, a, size) if b else x
@@ -565,7 +556,7 @@ def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse
         x_nonzero, num_carry)
     carry_nonzero = [n and _is_float(a) for n, a in zip(carry_nonzero, avals)]
     y_nonzero = [n and _is_float(a) for n, a in zip(
-        _depends(body, const_nonzero + carry_nonzero + x_nonzero)[num_carry:], avals[num_carry:])]
+        depends_on(body, const_nonzero + carry_nonzero + x_nonzero)[num_carry:], avals[num_carry:])]
 
     def jvp_body(*values):
         c, ct, s, st, x, xt = _split(values, num_consts, sum(const_nonzero), num_carry,

@@ -199,17 +199,10 @@ vmap.batch_rules[jit_call_p] = _jit_call_batch
 
 # --- the user-facing function ------------------------------------------------------------
 
-def _leaf_key(x):
-    """A leaf's part of the compile-cache key: shape and dtype (a NumPy scalar is keyed like
-    the 0-d array it stands for), or the type of a Python number (weakly typed)."""
-    kind = type(x)
-    if kind in core.PYTHON_SCALAR_TYPES:
-        return kind
-    return (x.shape, x.dtype)
-
-
 def _plain_leaf_key(x):
-    """:func:`_leaf_key` of an array or number; TypeError for anything else (a pytree node)."""
+    """A leaf's part of the compile-cache key: shape and dtype (a NumPy scalar is keyed like
+    the 0-d array it stands for), or the type of a Python number (weakly typed); TypeError
+    for anything else (a pytree node)."""
     kind = type(x)
     if kind is np.ndarray:
         return (x.shape, x.dtype)
@@ -422,7 +415,7 @@ def _leaf_key_or_aval(x):
     if isinstance(x, core.Tracer):
         aval = x.aval
         return (aval.shape, aval.dtype, aval.weak_type)
-    return _leaf_key(x)
+    return _plain_leaf_key(x)
 
 
 def _format_leaf(leaf_key):
