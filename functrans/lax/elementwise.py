@@ -441,6 +441,11 @@ for _primitive, _template in [
     lowering.defscalar(_primitive, _template)
 
 
+lowering.COSTLY.update({sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, log1p_p, logistic_p,
+                        erf_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p,
+                        atanh_p, pow_p, atan2_p})
+
+
 def _div_lowering(params, x, y, operand_avals):
     return f"({x} // {y})" if operand_avals[0].dtype.kind in "iu" else f"({x} / {y})"
 

@@ -18,11 +18,15 @@ from functrans.lowering import rules
 
 #: Names the generated code refers to, which the IR's variables must not shadow.
 _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "float", "bool",
-             "abs", "len", "print", "type", "object", "list", "tuple"}
+             "abs", "len", "print", "type", "object", "list", "tuple", "matmul"}
 
-#: Loops over fewer elements than this stay serial: below it threads save little, cost compile
-#: time, and compete with BLAS's own threads in the matrix products next to them.
-PARALLEL_THRESHOLD = 1 << 18
+#: A loop runs in parallel from this much work: its elements, each weighted by 1 plus
+#: COSTLY_WEIGHT per costly operation (rules.COSTLY) fused into it. Below it, threads save
+#: less than they cost: a parallel loop adds about a second to numba's compile, and its
+#: threads compete with BLAS's in the matrix products next to it. (A memory-bound update of
+#: 400,000 elements stays serial; tanh, sin, exp... over a million run on every core.)
+PARALLEL_WORK = 1 << 21
+COSTLY_WEIGHT = 8
 
 
 def dtype_expression(dtype):
@@ -107,6 +111,10 @@ class FusionPlan:
 
     def is_member(self, equation):
         return equation not in self.roots
+
+    def members(self, root):
+        """The equations computed in ``root``'s loop, ``root`` included."""
+        return [root] + [e for e, roots in self.groups.items() if root in roots and e is not root]
 
 
 class Module:
@@ -214,6 +222,10 @@ class KernelWriter:
             outputs = [self.name(v) for v in equation.outputs]
             rules.emit_rules[primitive](self, equation, operands, outputs)
 
+    def worth_parallel(self, root, size):
+        costly = sum(e.primitive in rules.COSTLY for e in self.plan.members(root))
+        return size * (1 + COSTLY_WEIGHT * costly) >= PARALLEL_WORK
+
     def emit_elementwise(self, equation):
         var = equation.outputs[0]
         shape = var.aval.shape
@@ -222,7 +234,7 @@ class KernelWriter:
             self.line(f"{name} = {LoopBody(self, equation).value(var, ())}")
             return
         self.allocate(name, var.aval)
-        parallel = var.aval.size >= PARALLEL_THRESHOLD and shape[0] > 1
+        parallel = self.worth_parallel(equation, var.aval.size) and shape[0] > 1
         index = self.loops(shape, parallel_first=parallel)
         value = LoopBody(self, equation).value(var, tuple(index))
         self.line(f"{name}[{', '.join(index)}] = {value}")
@@ -240,7 +252,7 @@ class KernelWriter:
         if kept:
             self.allocate(name, var.aval)
             outer = self.loops([shape[d] for d in kept],
-                               parallel_first=operand.aval.size >= PARALLEL_THRESHOLD)
+                               parallel_first=self.worth_parallel(equation, operand.aval.size))
         else:
             outer = []
         accumulator = self.fresh("acc")
@@ -251,7 +263,7 @@ class KernelWriter:
         else:
             self.line(f"{accumulator} = {reducer.init(operand.aval.dtype)}")
         parallel_inner = (not kept and reducer.parallel_operator is not None
-                          and operand.aval.size >= PARALLEL_THRESHOLD and len(axes) == 1)
+                          and self.worth_parallel(equation, operand.aval.size) and len(axes) == 1)
         inner = self.loops([shape[d] for d in axes], parallel_first=parallel_inner)
         index = [None] * len(shape)
         for d, i in zip(kept, outer):

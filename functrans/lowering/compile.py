@@ -5,13 +5,15 @@ On disk, each kernel is a real module file named by the hash of its source
 (``cache=True``) can store its machine code beside it: a second process
 loads instead of compiling. A file is written to a temporary name and
 renamed into place, so processes sharing the directory never see half a file,
-and a name that is a hash of the content cannot hold stale code.
+and a name that is a hash of the content cannot hold stale code. The support
+modules kernels call (matrix products, vector math) are installed the same way.
 """
 import hashlib
 import importlib.util
 import os
 import sys
 import tempfile
+import types
 
 import numpy as np
 
@@ -26,8 +28,13 @@ from numba import njit, prange
 
 '''
 
+#: the modules of functrans.lowering whose functions generated kernels call
+SUPPORT_MODULES = ("blas",)
+
 #: source hash -> compiled dispatcher, for this process
 _compiled = {}
+#: support module -> the import line generated modules use, for this process
+_support_imports = {}
 
 
 def _numba():
@@ -46,9 +53,28 @@ def _versions():
     return f"{__version__}/{_numba().__version__}/{np.__version__}/{sys.version_info[:2]}"
 
 
+def _support_import(name):
+    """The line importing support module ``name`` into a generated module.
+
+    A support module is installed like a kernel: a copy of its source, named by its hash,
+    in the cache directory, so that numba caches its machine code there (compiled once
+    per machine, moved by FUNCTRANS_CACHE_DIR, removed by clear_disk_cache) and a kernel's
+    source, which names that copy, changes whenever the support code does.
+    """
+    line = _support_imports.get(name)
+    if line is None:
+        with open(os.path.join(os.path.dirname(__file__), f"{name}.py")) as file:
+            text = file.read()
+        key = hashlib.sha256((text + _versions()).encode()).hexdigest()[:16]
+        module = _load_module(text, f"functrans_{name}_{key}")
+        line = f"from {module.__name__} import {', '.join(module.__all__)}\n"
+        _support_imports[name] = line
+    return line
+
+
 def module_source(functions, cache):
     """The module text for ``functions``, each ``(name, source, uses_prange)``."""
-    parts = [_HEADER]
+    parts = [_HEADER, *(_support_import(name) for name in SUPPORT_MODULES), "\n"]
     for _, source, parallel in functions:
         parts.append(f"@njit(cache={cache}, parallel={parallel}, nogil=True)\n{source}\n\n")
     return "".join(parts).rstrip() + "\n"
@@ -60,33 +86,35 @@ def compile_module(functions):
     key = hashlib.sha256((text + _versions()).encode()).hexdigest()[:32]
     dispatcher = _compiled.get(key)
     if dispatcher is None:
-        main_name = functions[-1][0]
-        if config.disk_cache:
-            dispatcher = _load_from_file(text, main_name, key)
-        else:
-            namespace = {}
-            exec(compile(text, f"<functrans kernel {key}>", "exec"), namespace)
-            dispatcher = namespace[main_name]
+        dispatcher = getattr(_load_module(text, f"functrans_kernel_{key}"), functions[-1][0])
         _compiled[key] = dispatcher
     return dispatcher, key
 
 
-def _load_from_file(text, function_name, key):
-    directory = config.cache_dir
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"kernel_{key}.py")
-    if not _file_holds(path, text):
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    # numba's cache records the defining module by name: register it under a stable one.
-    name = f"functrans_kernel_{key}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return getattr(module, function_name)
+def _load_module(text, name):
+    """Module ``name`` made of ``text``: a file in the cache directory, or only in memory.
+
+    numba's cache records the defining module by name, so the module is registered under
+    that stable name.
+    """
+    module = types.ModuleType(name)
+    if config.disk_cache:
+        directory = config.cache_dir
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"{name.removeprefix('functrans_')}.py")
+        if not _file_holds(path, text):
+            handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+            with os.fdopen(handle, "w") as file:
+                file.write(text)
+            os.replace(temporary, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    else:
+        sys.modules[name] = module
+        exec(compile(text, f"<{name}>", "exec"), module.__dict__)
+    return module
 
 
 def discard_and_recompile(functions, key):
@@ -115,3 +143,4 @@ def clear_disk_cache():
     if os.path.isdir(config.cache_dir):
         shutil.rmtree(config.cache_dir)
     _compiled.clear()
+    _support_imports.clear()

@@ -1,6 +1,6 @@
 """Emitters for primitives that do not fuse: each writes the statements that fill its outputs.
 
-Matrix products go to BLAS through ``np.dot``; the rest are explicit loops,
+Matrix products go to BLAS (functrans.lowering.blas); the rest are explicit loops,
 which numba compiles to plain machine code.
 """
 import numpy as np
@@ -34,14 +34,13 @@ def emit_dot_general(writer, equation, operands, outputs):
     simple = not lhs_batch and x_aval.ndim <= 2 and y_aval.ndim <= 2 and \
         len(lhs_contracting) == 1 and x_aval.ndim >= 1 and y_aval.ndim >= 1
     if floating and simple:
-        # np.dot takes C- or F-ordered operands; a transposed C array is F-ordered.
-        lhs = f"np.ascontiguousarray({x})"
-        if x_aval.ndim == 2 and lhs_contracting == (0,):
-            lhs += ".T"
-        rhs = f"np.ascontiguousarray({y})"
-        if y_aval.ndim == 2 and rhs_contracting == (1,):
-            rhs += ".T"
-        writer.line(f"{out} = np.dot({lhs}, {rhs})")
+        # The products are compiled once per machine (functrans.lowering.blas); a
+        # contraction over an operand's first axis uses it transposed, without a copy.
+        transposed_lhs = x_aval.ndim == 2 and lhs_contracting == (0,)
+        transposed_rhs = y_aval.ndim == 2 and rhs_contracting == (1,)
+        suffix = "_" + "tn"[not transposed_lhs] + "tn"[not transposed_rhs]
+        name = "matmul" + ("" if suffix == "_nn" else suffix)
+        writer.line(f"{out} = {name}({x}, {y})")
         return
     lhs_free = [d for d in range(x_aval.ndim) if d not in lhs_contracting and d not in lhs_batch]
     rhs_free = [d for d in range(y_aval.ndim) if d not in rhs_contracting and d not in rhs_batch]
@@ -59,7 +58,7 @@ def emit_dot_general(writer, equation, operands, outputs):
     b = writer.fresh("b")
     with writer.block(f"for {b} in range({batch}):"):
         if floating and inner > 1:
-            writer.line(f"{out3}[{b}] = np.dot({lhs3}[{b}], {rhs3}[{b}])")
+            writer.line(f"{out3}[{b}] = matmul({lhs3}[{b}], {rhs3}[{b}])")
         else:
             # Integer products, and products with nothing to contract (outer products), as
             # loops: BLAS has no integer kernels, and numba compiles these far faster.

@@ -25,6 +25,9 @@ reduction_rules = {}
 emit_rules = {}
 #: index maps cheap enough to recompute in every loop that reads them
 DUPLICABLE = set()
+#: elementwise primitives that cost far more than an add (transcendental functions): they
+#: weigh in the choice of a parallel loop
+COSTLY = set()
 
 
 class Reducer:
