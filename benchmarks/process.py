@@ -64,8 +64,11 @@ def w3_process(system, size, steps, import_numba_first):
     started = time.perf_counter()
     import numpy
     numpy_seconds = time.perf_counter() - started
+    numba_seconds = None
     if import_numba_first:
-        pass
+        started = time.perf_counter()
+        import numba  # noqa: F401
+        numba_seconds = time.perf_counter() - started
     started = time.perf_counter()
     for module in LIBRARIES[system]:
         __import__(module)
@@ -84,7 +87,7 @@ def w3_process(system, size, steps, import_numba_first):
     result = {"system": system, "numpy_import_s": numpy_seconds, "import_s": import_seconds,
               "first_call_s": first, "steady_min_s": min(times) if times else None,
               "peak_rss_mib": peak_rss_mib(), "ru_maxrss_mib": ru_maxrss_mib(),
-              "numba_preimported": import_numba_first}
+              "numba_import_s": numba_seconds}
     if system == "functrans-jit":
         from functrans.transforms.jit import _compiled_irs
         result["from_disk_cache"] = any(getattr(c, "from_disk", False)

@@ -228,9 +228,18 @@ def process_measurements(systems, size, quick, cache_dir):
     steps = ["--size", size, "--steps", "3" if quick else "10"]
     cache = cache_dir if quick else tempfile.mkdtemp(prefix="functrans-bench-process-")
     warm = {"FUNCTRANS_CACHE_DIR": cache}
+    def forget_kernels():
+        """Delete the cached kernels but keep the support modules (compiled once per machine)."""
+        for directory in (cache, os.path.join(cache, "__pycache__")):
+            for entry in os.listdir(directory) if os.path.isdir(directory) else ():
+                if entry.startswith("kernel_"):
+                    os.remove(os.path.join(directory, entry))
+
     runs = [("numpy", "numpy", [], {}), ("functrans", "functrans", [], warm)]
     if not quick:
         runs.append(("functrans-jit (empty disk cache)", "functrans-jit", [], warm))
+        runs.append(("functrans-jit (new kernel, support code cached)", "functrans-jit", [],
+                     warm, forget_kernels))
     runs.append(("functrans-jit (warm disk cache)", "functrans-jit", [], warm))
     if not quick:
         runs.append(("functrans-jit (warm disk cache, numba imported first)", "functrans-jit",
@@ -239,9 +248,11 @@ def process_measurements(systems, size, quick, cache_dir):
     if not quick:
         runs.append(("torch", "torch", [], {}))
     try:
-        for label, system, extra, env in runs:
+        for label, system, extra, env, *prepare in runs:
             if system not in systems:
                 continue
+            for step in prepare:
+                step()
             try:
                 result = run_subprocess(["w3", system, *steps, *extra], env=env)
             except Exception as error:  # noqa: BLE001

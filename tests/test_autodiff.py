@@ -77,6 +77,23 @@ def test_grad_of_scalar_function_at_python_float():
     np.testing.assert_allclose(g, math.exp(0.7) * (math.sin(0.7) + math.cos(0.7)), rtol=1e-14)
 
 
+def test_linearize_computes_each_unary_function_of_a_value_once(monkeypatch):
+    """sin's tangent needs cos(x) and cos's needs sin(x): the primal's results are reused."""
+    from functrans.lax import elementwise
+    calls = {"sin": 0, "cos": 0}
+    for name in calls:
+        primitive = getattr(elementwise, f"{name}_p")
+
+        def counted(x, impl=primitive.impl, name=name):
+            calls[name] += 1
+            return impl(x)
+        monkeypatch.setattr(primitive, "impl", counted)
+    x = np.linspace(-2, 2, 7)
+    g = grad(lambda x: lax.reduce_sum(lax.mul(lax.sin(x), lax.cos(x)), (0,)))(x)
+    np.testing.assert_allclose(g, np.cos(2 * x), rtol=0, atol=1e-15)
+    assert calls == {"sin": 1, "cos": 1}
+
+
 def softmax_cross_entropy(z, onehot):
     """-sum(onehot * log_softmax(z)), the max subtracted under stop_gradient for stability."""
     n = np.shape(z)[0]

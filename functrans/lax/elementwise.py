@@ -12,7 +12,7 @@ import numpy as np
 from functrans import core, dtypes
 from functrans.lax._util import match_scalar, shape_error
 from functrans.lowering import rules as lowering
-from functrans.transforms import ad, vmap
+from functrans.transforms import ad, partial_eval, vmap
 
 FLOAT = "fc"
 NUMBER = "iufc"
@@ -280,6 +280,8 @@ def _square(x):
     return mul(x, x)
 
 
+partial_eval.REUSABLE.update({sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, log1p_p,
+                              sqrt_p, rsqrt_p, logistic_p, erf_p, sinh_p, cosh_p})
 ad.defjvp(sin_p, lambda t, x: mul(t, cos(x)))
 ad.defjvp(cos_p, lambda t, x: neg(mul(t, sin(x))))
 ad.defjvp_with_output(tan_p, lambda t, ans, x: mul(t, add(1, _square(ans))))

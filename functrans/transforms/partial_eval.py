@@ -12,9 +12,19 @@ from functrans.tracing import StagingTrace, StagingTracer
 partial_eval_rules = {}
 
 
+#: primitives of one operand and no parameters (unary math) whose known results are worth
+#: reusing: tangent rules apply them to the primal again (sin's needs cos(x), cos's needs
+#: sin(x)), so linearizing sin(x) * cos(x) would otherwise compute each twice.
+REUSABLE = set()
+
+
 class PartialEvalTrace(StagingTrace):
-    __slots__ = ()
+    __slots__ = ("known_results",)
     transform_name = "linearize (partial evaluation)"
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.known_results = {}  # (primitive, id(operand)) -> (operand, result)
 
     def process_primitive(self, primitive, args, params):
         for x in args:
@@ -24,11 +34,25 @@ class PartialEvalTrace(StagingTrace):
             # Known: computed now. (Each trace sets the current trace itself where it runs a
             # rule, so handing the primitive to the parent directly is the same as binding
             # it under the parent, one call cheaper.)
+            if primitive in REUSABLE:
+                return self.reuse(primitive, args[0])
             return self.parent.process_primitive(primitive, args, params)
         rule = partial_eval_rules.get(primitive)
         if rule is not None:
             return rule(self, args, params)
         return self.stage(primitive, args, params)
+
+    def reuse(self, primitive, operand):
+        """``primitive(operand)``, computed once per operand in this trace.
+
+        The entry keeps ``operand`` alive, so its ``id`` cannot name another value meanwhile.
+        """
+        key = (primitive, id(operand))
+        entry = self.known_results.get(key)
+        if entry is None:
+            result = self.parent.process_primitive(primitive, (operand,), {})
+            entry = self.known_results[key] = (operand, result)
+        return entry[1]
 
     def stage(self, primitive, args, params):
         """Record ``primitive`` as an equation, whatever its inputs."""
