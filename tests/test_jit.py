@@ -92,6 +92,28 @@ def test_w1_is_fused_into_one_loop_with_no_temporaries():
     assert "np.empty" not in source, source
 
 
+def test_w1_on_a_long_vector_is_summed_in_blocks_with_no_full_size_temporary():
+    x = np.random.default_rng(7).standard_normal(100_003)  # not a whole number of blocks
+    expected = np.sum(np.tanh(x) * np.sin(x) + np.exp(-x * x) * np.cos(x) + np.log1p(x * x))
+    np.testing.assert_allclose(w1_jit(x), expected, rtol=1e-13)
+    source = w1_jit.lower(x).source
+    assert "sum_block" in source, source
+    assert "100003)" not in source.replace("100003 -", ""), source  # no array of x's size
+
+
+def test_a_long_float32_sum_does_not_stall_like_a_running_total():
+    """A running float32 total stops growing at 2**24 (adding 1 rounds away); blocks do not.
+
+    (With fewer than four threads, each thread's share of a parallel running total passes
+    2**24 too.)
+    """
+    n = 2**26
+    total = jit(lambda one: lax.reduce_sum(lax.broadcast_in_dim(one, (n,), ()), (0,)))(
+        np.float32(1))
+    assert total.dtype == np.float32
+    assert total == n == np.sum(np.ones(n, np.float32))
+
+
 def test_jit_of_grad_and_grad_of_jit_match_the_closed_form():
     np.testing.assert_allclose(w1_grad_jit(X), w1_gradient(X), rtol=1e-12)
     np.testing.assert_allclose(functrans.grad(w1_jit)(X), w1_gradient(X), rtol=1e-12)

@@ -26,6 +26,8 @@ _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "floa
 #: threads compete with BLAS's in the matrix products next to it. (A memory-bound update of
 #: 400,000 elements stays serial; tanh, sin, exp... over a million run on every core.)
 PARALLEL_WORK = 1 << 21
+#: A sum over a vector of at least two blocks is computed block by block (emit_blocked_sum)
+SUM_BLOCK = 1024
 COSTLY_WEIGHT = 8
 
 
@@ -247,6 +249,10 @@ class KernelWriter:
         axes = equation.params["axes"] if "axes" in equation.params else (equation.params["axis"],)
         shape = operand.aval.shape
         kept = [d for d in range(len(shape)) if d not in axes]
+        if not kept and len(shape) == 1 and reducer.parallel_operator == "+" and \
+                shape[0] >= 2 * SUM_BLOCK:
+            self.emit_blocked_sum(equation)
+            return
         name = self.name(var)
         dtype = var.aval.dtype
         if kept:
@@ -282,6 +288,36 @@ class KernelWriter:
             self.close(len(outer))
         else:
             self.line(f"{name} = {cast(result, dtype)}")
+
+
+    def emit_blocked_sum(self, equation):
+        """The sum of a long vector, in blocks of SUM_BLOCK.
+
+        Each block's values are computed into a buffer (a loop with no reduction, which LLVM
+        vectorizes) and summed in eight interleaved partial sums (summation.sum_block); the
+        block sums are summed the same way. The blocks are what a parallel loop shares out.
+        """
+        operand = equation.inputs[0]
+        var = equation.outputs[0]
+        (length,) = operand.aval.shape
+        dtype = operand.aval.dtype
+        zero = literal_expression(0, dtype)
+        blocks = -(-length // SUM_BLOCK)
+        partial, block, start, count, buffer, j = (
+            self.fresh(stem) for stem in ("partial", "block", "start", "count", "buffer", "j"))
+        self.line(f"{partial} = np.empty({blocks}, dtype={dtype_expression(dtype)})")
+        parallel = self.worth_parallel(equation, length)
+        self.uses_prange |= parallel
+        with self.block(f"for {block} in {'prange' if parallel else 'range'}({blocks}):"):
+            self.line(f"{start} = {block} * {SUM_BLOCK}")
+            self.line(f"{count} = min({SUM_BLOCK}, {length} - {start})")
+            self.line(f"{buffer} = np.empty({SUM_BLOCK}, dtype={dtype_expression(dtype)})")
+            with self.block(f"for {j} in range({count}):"):
+                value = LoopBody(self, equation).value(operand, (f"{start} + {j}",))
+                self.line(f"{buffer}[{j}] = {value}")
+            self.line(f"{partial}[{block}] = sum_block({buffer}, {count}, {zero})")
+        total = f"sum_block({partial}, {blocks}, {zero})"
+        self.line(f"{self.name(var)} = {cast(total, var.aval.dtype)}")
 
 
 class LoopBody:

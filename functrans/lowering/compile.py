@@ -29,7 +29,7 @@ from numba import njit, prange
 '''
 
 #: the modules of functrans.lowering whose functions generated kernels call
-SUPPORT_MODULES = ("blas",)
+SUPPORT_MODULES = ("blas", "summation")
 
 #: source hash -> compiled dispatcher, for this process
 _compiled = {}
