@@ -114,6 +114,28 @@ def test_a_long_float32_sum_does_not_stall_like_a_running_total():
     assert total == n == np.sum(np.ones(n, np.float32))
 
 
+def _sin_times_cos(x):
+    return lax.mul(lax.sin(x), lax.cos(x))
+
+
+sin_times_cos_jit = jit(_sin_times_cos)
+
+
+@pytest.mark.parametrize("shape", [(5000,), (3, 700)], ids=["blocks of a vector", "rows"])
+def test_sin_and_cos_beyond_the_vector_range_are_recomputed_with_libm(shape):
+    """The vectorized sin/cos are exact for |x| < 1e7; a loop that meets a larger argument
+    runs again through libm, so huge arguments, inf and nan come out as NumPy's."""
+    x = np.random.default_rng(3).uniform(-10, 10, shape)
+    x.flat[[17, 40, 41, 1999]] = [1e8, -1e22, np.inf, np.nan]
+    with np.errstate(invalid="ignore"):
+        expected = np.sin(x) * np.cos(x)
+    result = sin_times_cos_jit(x)
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
+    np.testing.assert_allclose(result, expected, rtol=4e-16, atol=1e-300)
+    source = sin_times_cos_jit.lower(x).source
+    assert "sin_f64(" in source and "np.sin(" in source, source
+
+
 def test_jit_of_grad_and_grad_of_jit_match_the_closed_form():
     np.testing.assert_allclose(w1_grad_jit(X), w1_gradient(X), rtol=1e-12)
     np.testing.assert_allclose(functrans.grad(w1_jit)(X), w1_gradient(X), rtol=1e-12)

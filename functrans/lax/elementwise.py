@@ -448,6 +448,11 @@ lowering.COSTLY.update({sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, log1
                         atanh_p, pow_p, atan2_p})
 
 
+lowering.VECTOR_MATH.update({exp_p: "exp", expm1_p: "expm1", log_p: "log", log1p_p: "log1p",
+                            tanh_p: "tanh", sin_p: "sin", cos_p: "cos", logistic_p: "logistic"})
+lowering.RANGE_LIMITED.update({sin_p, cos_p})
+
+
 def _div_lowering(params, x, y, operand_avals):
     return f"({x} // {y})" if operand_avals[0].dtype.kind in "iu" else f"({x} / {y})"
 

@@ -26,6 +26,8 @@ _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "floa
 #: threads compete with BLAS's in the matrix products next to it. (A memory-bound update of
 #: 400,000 elements stays serial; tanh, sin, exp... over a million run on every core.)
 PARALLEL_WORK = 1 << 21
+#: the dtypes functrans.lowering.vecmath computes in
+_VECTOR_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: A sum over a vector of at least two blocks is computed block by block (emit_blocked_sum)
 SUM_BLOCK = 1024
 COSTLY_WEIGHT = 8
@@ -228,6 +230,29 @@ class KernelWriter:
         costly = sum(e.primitive in rules.COSTLY for e in self.plan.members(root))
         return size * (1 + COSTLY_WEIGHT * costly) >= PARALLEL_WORK
 
+    def uses_vector_math(self, root):
+        return any(e.primitive in rules.VECTOR_MATH and e.outputs[0].aval.dtype in _VECTOR_DTYPES
+                   for e in self.plan.members(root))
+
+    def vectorized_loop(self, root, header, emit_body):
+        """A loop written by ``emit_body(loop_body)`` with vector math, and again with libm
+        if a sin or cos argument was beyond the vector functions' range.
+
+        The second loop runs only when needed, and never inside the first: a libm call in
+        a loop, even one not taken, stops LLVM from vectorizing it.
+        """
+        limited = any(e.primitive in rules.RANGE_LIMITED and
+                      e.outputs[0].aval.dtype in _VECTOR_DTYPES for e in self.plan.members(root))
+        counter = self.fresh("beyond") if limited else None
+        if counter:
+            self.line(f"{counter} = 0")
+        with self.block(header):
+            emit_body(LoopBody(self, root, range_counter=counter or True))
+        if counter:
+            with self.block(f"if {counter}:"):
+                with self.block(header):
+                    emit_body(LoopBody(self, root))
+
     def emit_elementwise(self, equation):
         var = equation.outputs[0]
         shape = var.aval.shape
@@ -237,10 +262,38 @@ class KernelWriter:
             return
         self.allocate(name, var.aval)
         parallel = self.worth_parallel(equation, var.aval.size) and shape[0] > 1
+        if self.uses_vector_math(equation):
+            self.emit_vectorized_elementwise(equation, name, shape, parallel)
+            return
         index = self.loops(shape, parallel_first=parallel)
         value = LoopBody(self, equation).value(var, tuple(index))
         self.line(f"{name}[{', '.join(index)}] = {value}")
         self.close(len(shape))
+
+    def emit_vectorized_elementwise(self, equation, name, shape, parallel):
+        """An elementwise root with vector math: its innermost loop (or, for a long vector,
+        each block of it) is a vectorized_loop."""
+        var = equation.outputs[0]
+        if len(shape) == 1 and shape[0] >= 2 * SUM_BLOCK:
+            block, start, count, j = (self.fresh(s) for s in ("block", "start", "count", "j"))
+            blocks = -(-shape[0] // SUM_BLOCK)
+            self.uses_prange |= parallel
+            with self.block(f"for {block} in {'prange' if parallel else 'range'}({blocks}):"):
+                self.line(f"{start} = {block} * {SUM_BLOCK}")
+                self.line(f"{count} = min({SUM_BLOCK}, {shape[0]} - {start})")
+
+                def element(body):
+                    self.line(f"{name}[{start} + {j}] = {body.value(var, (f'{start} + {j}',))}")
+                self.vectorized_loop(equation, f"for {j} in range({count}):", element)
+            return
+        outer = self.loops(shape[:-1], parallel_first=parallel)
+        inner = self.fresh("i")
+        index = (*outer, inner)
+
+        def element(body):
+            self.line(f"{name}[{', '.join(index)}] = {body.value(var, index)}")
+        self.vectorized_loop(equation, f"for {inner} in range({shape[-1]}):", element)
+        self.close(len(outer))
 
     def emit_reduction(self, equation):
         operand = equation.inputs[0]
@@ -312,9 +365,10 @@ class KernelWriter:
             self.line(f"{start} = {block} * {SUM_BLOCK}")
             self.line(f"{count} = min({SUM_BLOCK}, {length} - {start})")
             self.line(f"{buffer} = np.empty({SUM_BLOCK}, dtype={dtype_expression(dtype)})")
-            with self.block(f"for {j} in range({count}):"):
-                value = LoopBody(self, equation).value(operand, (f"{start} + {j}",))
-                self.line(f"{buffer}[{j}] = {value}")
+
+            def element(body):
+                self.line(f"{buffer}[{j}] = {body.value(operand, (f'{start} + {j}',))}")
+            self.vectorized_loop(equation, f"for {j} in range({count}):", element)
             self.line(f"{partial}[{block}] = sum_block({buffer}, {count}, {zero})")
         total = f"sum_block({partial}, {blocks}, {zero})"
         self.line(f"{self.name(var)} = {cast(total, var.aval.dtype)}")
@@ -323,10 +377,14 @@ class KernelWriter:
 class LoopBody:
     """The straight-line code of one loop body: each value computed once per index."""
 
-    def __init__(self, writer, root):
+    def __init__(self, writer, root, range_counter=None):
         self.writer = writer
         self.root = root
         self.memo = {}
+        #: None: math through libm (np.sin, ...). Else vector math (functrans.lowering.
+        #: vecmath), sin and cos arguments beyond its range counted in the variable it names.
+        self.range_counter = range_counter
+        self.range_checked = set()  # the expressions whose range is counted already
 
     def value(self, atom, index):
         if type(atom) is Literal:
@@ -362,6 +420,16 @@ class LoopBody:
                 return self._temporary(cast(operand_indices, out_aval.dtype))
             return self.value(equation.inputs[0], tuple(operand_indices))
         operands = [self.value(a, index if a.aval.shape else ()) for a in equation.inputs]
+        if (self.range_counter is not None and primitive in rules.VECTOR_MATH
+                and out_aval.dtype in _VECTOR_DTYPES):
+            from functrans.lowering import vecmath
+            (operand,) = operands
+            if primitive in rules.RANGE_LIMITED and operand not in self.range_checked:
+                check = vecmath.SINCOS_OUT_OF_RANGE[out_aval.dtype.name]
+                self.writer.line(f"{self.range_counter} += {check}({operand})")
+                self.range_checked.add(operand)
+            function = vecmath.FUNCTIONS[rules.VECTOR_MATH[primitive], out_aval.dtype.name]
+            return self._temporary(f"{function}({operand})")
         expression = rules.scalar_rules[primitive](
             params, *operands, operand_avals=[a.aval for a in equation.inputs])
         return self._temporary(cast(expression, out_aval.dtype))

@@ -8,6 +8,7 @@ renamed into place, so processes sharing the directory never see half a file,
 and a name that is a hash of the content cannot hold stale code. The support
 modules kernels call (matrix products, vector math) are installed the same way.
 """
+import functools
 import hashlib
 import importlib.util
 import os
@@ -29,52 +30,63 @@ from numba import njit, prange
 '''
 
 #: the modules of functrans.lowering whose functions generated kernels call
-SUPPORT_MODULES = ("blas", "summation")
+SUPPORT_MODULES = ("blas", "summation", "vecmath")
 
 #: source hash -> compiled dispatcher, for this process
 _compiled = {}
-#: support module -> the import line generated modules use, for this process
-_support_imports = {}
+#: support module name -> the module installed for this process
+_support_modules = {}
 
 
+@functools.cache
 def _numba():
-    """numba, imported on first use (importing it costs half a second).
+    """numba, imported on first use (importing it costs half a second), set up for functrans.
 
     Before numba starts its OpenMP threads, ask them to sleep when idle (unless the user
     chose otherwise): spinning threads between parallel loops take the cores from BLAS in
     the matrix products next to them, and steps ran twice as slow.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import llvmlite.binding
     import numba
+    llvmlite.binding.set_option("functrans", f"-inline-threshold={INLINE_THRESHOLD}")
     return numba
+
+
+#: LLVM's inline threshold from functrans's first compile on (LLVM's default is 225): high
+#: enough that the vector math functions, a few hundred instructions each, are inlined
+#: into the loops that call them, which then vectorize. It is an option of the whole
+#: process, so the user's own numba functions are compiled with it too (they may inline
+#: more; their results do not change).
+INLINE_THRESHOLD = 5000
 
 
 def _versions():
     return f"{__version__}/{_numba().__version__}/{np.__version__}/{sys.version_info[:2]}"
 
 
-def _support_import(name):
-    """The line importing support module ``name`` into a generated module.
+def _support_module(name):
+    """Support module ``name``, installed for generated modules to import.
 
-    A support module is installed like a kernel: a copy of its source, named by its hash,
-    in the cache directory, so that numba caches its machine code there (compiled once
-    per machine, moved by FUNCTRANS_CACHE_DIR, removed by clear_disk_cache) and a kernel's
-    source, which names that copy, changes whenever the support code does.
+    It is installed like a kernel: a copy of its source, named by its hash, in the cache
+    directory, so that numba caches its machine code there (compiled once per machine,
+    moved by FUNCTRANS_CACHE_DIR, removed by clear_disk_cache) and a kernel's source,
+    which names that copy, changes whenever the support code does.
     """
-    line = _support_imports.get(name)
-    if line is None:
+    module = _support_modules.get(name)
+    if module is None:
         with open(os.path.join(os.path.dirname(__file__), f"{name}.py")) as file:
             text = file.read()
         key = hashlib.sha256((text + _versions()).encode()).hexdigest()[:16]
-        module = _load_module(text, f"functrans_{name}_{key}")
-        line = f"from {module.__name__} import {', '.join(module.__all__)}\n"
-        _support_imports[name] = line
-    return line
+        module = _support_modules[name] = _load_module(text, f"functrans_{name}_{key}")
+    return module
 
 
 def module_source(functions, cache):
     """The module text for ``functions``, each ``(name, source, uses_prange)``."""
-    parts = [_HEADER, *(_support_import(name) for name in SUPPORT_MODULES), "\n"]
+    imports = [f"from {module.__name__} import {', '.join(module.__all__)}\n"
+               for module in map(_support_module, SUPPORT_MODULES)]
+    parts = [_HEADER, *imports, "\n"]
     for _, source, parallel in functions:
         parts.append(f"@njit(cache={cache}, parallel={parallel}, nogil=True)\n{source}\n\n")
     return "".join(parts).rstrip() + "\n"
@@ -118,11 +130,14 @@ def _load_module(text, name):
 
 
 def discard_and_recompile(functions, key):
-    """Remove a kernel's cached machine code (it failed to load) and build it afresh."""
+    """Remove the cached machine code of a kernel and of the support modules it calls (one
+    of them failed to load) and build it afresh."""
+    stems = [f"kernel_{key}."] + [f"{module.__name__.removeprefix('functrans_')}."
+                                  for module in _support_modules.values()]
     pycache = os.path.join(config.cache_dir, "__pycache__")
     if os.path.isdir(pycache):
         for entry in os.listdir(pycache):
-            if entry.startswith(f"kernel_{key}."):
+            if entry.startswith(tuple(stems)):
                 os.remove(os.path.join(pycache, entry))
     _compiled.pop(key, None)
     sys.modules.pop(f"functrans_kernel_{key}", None)
@@ -143,4 +158,4 @@ def clear_disk_cache():
     if os.path.isdir(config.cache_dir):
         shutil.rmtree(config.cache_dir)
     _compiled.clear()
-    _support_imports.clear()
+    _support_modules.clear()

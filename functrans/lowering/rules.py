@@ -25,6 +25,10 @@ reduction_rules = {}
 emit_rules = {}
 #: index maps cheap enough to recompute in every loop that reads them
 DUPLICABLE = set()
+#: elementwise primitive -> the name of its function in functrans.lowering.vecmath
+VECTOR_MATH = {}
+#: the primitives of VECTOR_MATH whose vector functions are exact only in a range (sin, cos)
+RANGE_LIMITED = set()
 #: elementwise primitives that cost far more than an add (transcendental functions): they
 #: weigh in the choice of a parallel loop
 COSTLY = set()
