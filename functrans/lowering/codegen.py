@@ -26,6 +26,8 @@ _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "floa
 #: threads compete with BLAS's in the matrix products next to it. (A memory-bound update of
 #: 400,000 elements stays serial; tanh, sin, exp... over a million run on every core.)
 PARALLEL_WORK = 1 << 21
+#: Loops over fewer elements than this call libm rather than functrans.lowering.vecmath
+VECTOR_MATH_SIZE = 1 << 14
 #: the dtypes functrans.lowering.vecmath computes in
 _VECTOR_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: A sum over a vector of at least two blocks is computed block by block (emit_blocked_sum)
@@ -230,17 +232,29 @@ class KernelWriter:
         costly = sum(e.primitive in rules.COSTLY for e in self.plan.members(root))
         return size * (1 + COSTLY_WEIGHT * costly) >= PARALLEL_WORK
 
-    def uses_vector_math(self, root):
-        return any(e.primitive in rules.VECTOR_MATH and e.outputs[0].aval.dtype in _VECTOR_DTYPES
-                   for e in self.plan.members(root))
+    def uses_vector_math(self, root, size):
+        """Whether ``root``'s loop of ``size`` elements computes its math with vecmath.
 
-    def vectorized_loop(self, root, header, emit_body):
+        Only loops of VECTOR_MATH_SIZE elements and more do: the functions are inlined into
+        each loop, which costs compile time (a 50x50 Hessian kernel took 13 s instead of 6)
+        that small loops do not win back.
+        """
+        return size >= VECTOR_MATH_SIZE and any(
+            e.primitive in rules.VECTOR_MATH and e.outputs[0].aval.dtype in _VECTOR_DTYPES
+            for e in self.plan.members(root))
+
+    def vectorized_loop(self, root, size, header, emit_body):
         """A loop written by ``emit_body(loop_body)`` with vector math, and again with libm
-        if a sin or cos argument was beyond the vector functions' range.
+        if a sin or cos argument was beyond the vector functions' range. (With libm alone
+        if ``root``'s loops, ``size`` elements in all, are too small for vector math.)
 
         The second loop runs only when needed, and never inside the first: a libm call in
         a loop, even one not taken, stops LLVM from vectorizing it.
         """
+        if not self.uses_vector_math(root, size):
+            with self.block(header):
+                emit_body(LoopBody(self, root))
+            return
         limited = any(e.primitive in rules.RANGE_LIMITED and
                       e.outputs[0].aval.dtype in _VECTOR_DTYPES for e in self.plan.members(root))
         counter = self.fresh("beyond") if limited else None
@@ -262,7 +276,7 @@ class KernelWriter:
             return
         self.allocate(name, var.aval)
         parallel = self.worth_parallel(equation, var.aval.size) and shape[0] > 1
-        if self.uses_vector_math(equation):
+        if self.uses_vector_math(equation, var.aval.size):
             self.emit_vectorized_elementwise(equation, name, shape, parallel)
             return
         index = self.loops(shape, parallel_first=parallel)
@@ -284,7 +298,8 @@ class KernelWriter:
 
                 def element(body):
                     self.line(f"{name}[{start} + {j}] = {body.value(var, (f'{start} + {j}',))}")
-                self.vectorized_loop(equation, f"for {j} in range({count}):", element)
+                self.vectorized_loop(equation, var.aval.size, f"for {j} in range({count}):",
+                                     element)
             return
         outer = self.loops(shape[:-1], parallel_first=parallel)
         inner = self.fresh("i")
@@ -292,7 +307,8 @@ class KernelWriter:
 
         def element(body):
             self.line(f"{name}[{', '.join(index)}] = {body.value(var, index)}")
-        self.vectorized_loop(equation, f"for {inner} in range({shape[-1]}):", element)
+        self.vectorized_loop(equation, var.aval.size, f"for {inner} in range({shape[-1]}):",
+                             element)
         self.close(len(outer))
 
     def emit_reduction(self, equation):
@@ -368,7 +384,7 @@ class KernelWriter:
 
             def element(body):
                 self.line(f"{buffer}[{j}] = {body.value(operand, (f'{start} + {j}',))}")
-            self.vectorized_loop(equation, f"for {j} in range({count}):", element)
+            self.vectorized_loop(equation, length, f"for {j} in range({count}):", element)
             self.line(f"{partial}[{block}] = sum_block({buffer}, {count}, {zero})")
         total = f"sum_block({partial}, {blocks}, {zero})"
         self.line(f"{self.name(var)} = {cast(total, var.aval.dtype)}")
