@@ -26,13 +26,13 @@ _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "floa
 #: threads compete with BLAS's in the matrix products next to it. (A memory-bound update of
 #: 400,000 elements stays serial; tanh, sin, exp... over a million run on every core.)
 PARALLEL_WORK = 1 << 21
+COSTLY_WEIGHT = 8
 #: Loops over fewer elements than this call libm rather than functrans.lowering.vecmath
 VECTOR_MATH_SIZE = 1 << 14
 #: the dtypes functrans.lowering.vecmath computes in
 _VECTOR_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: A sum over a vector of at least two blocks is computed block by block (emit_blocked_sum)
 SUM_BLOCK = 1024
-COSTLY_WEIGHT = 8
 
 
 def dtype_expression(dtype):
@@ -236,8 +236,7 @@ class KernelWriter:
         """Whether ``root``'s loop of ``size`` elements computes its math with vecmath.
 
         Only loops of VECTOR_MATH_SIZE elements and more do: the functions are inlined into
-        each loop, which costs compile time (a 50x50 Hessian kernel took 13 s instead of 6)
-        that small loops do not win back.
+        each loop, which costs compile time that small loops do not win back.
         """
         return size >= VECTOR_MATH_SIZE and any(
             e.primitive in rules.VECTOR_MATH and e.outputs[0].aval.dtype in _VECTOR_DTYPES
@@ -398,7 +397,8 @@ class LoopBody:
         self.root = root
         self.memo = {}
         #: None: math through libm (np.sin, ...). Else vector math (functrans.lowering.
-        #: vecmath), sin and cos arguments beyond its range counted in the variable it names.
+        #: vecmath), sin and cos arguments beyond its range counted in the variable it names
+        #: (True when the loop has no sin or cos).
         self.range_counter = range_counter
         self.range_checked = set()  # the expressions whose range is counted already
 
