@@ -190,6 +190,18 @@ class KernelWriter:
             names.append(index)
         return names
 
+    @contextlib.contextmanager
+    def blocks(self, length, parallel):
+        """Open a loop over ``length`` elements in blocks of SUM_BLOCK; yields the names of
+        the block number, its first element and its element count."""
+        block, start, count = (self.fresh(stem) for stem in ("block", "start", "count"))
+        self.uses_prange |= parallel
+        blocks = -(-length // SUM_BLOCK)
+        with self.block(f"for {block} in {'prange' if parallel else 'range'}({blocks}):"):
+            self.line(f"{start} = {block} * {SUM_BLOCK}")
+            self.line(f"{count} = min({SUM_BLOCK}, {length} - {start})")
+            yield block, start, count
+
     def close(self, count):
         self.depth -= count
 
@@ -288,13 +300,8 @@ class KernelWriter:
         each block of it) is a vectorized_loop."""
         var = equation.outputs[0]
         if len(shape) == 1 and shape[0] >= 2 * SUM_BLOCK:
-            block, start, count, j = (self.fresh(s) for s in ("block", "start", "count", "j"))
-            blocks = -(-shape[0] // SUM_BLOCK)
-            self.uses_prange |= parallel
-            with self.block(f"for {block} in {'prange' if parallel else 'range'}({blocks}):"):
-                self.line(f"{start} = {block} * {SUM_BLOCK}")
-                self.line(f"{count} = min({SUM_BLOCK}, {shape[0]} - {start})")
-
+            j = self.fresh("j")
+            with self.blocks(shape[0], parallel) as (_, start, count):
                 def element(body):
                     self.line(f"{name}[{start} + {j}] = {body.value(var, (f'{start} + {j}',))}")
                 self.vectorized_loop(equation, var.aval.size, f"for {j} in range({count}):",
@@ -371,14 +378,9 @@ class KernelWriter:
         dtype = operand.aval.dtype
         zero = literal_expression(0, dtype)
         blocks = -(-length // SUM_BLOCK)
-        partial, block, start, count, buffer, j = (
-            self.fresh(stem) for stem in ("partial", "block", "start", "count", "buffer", "j"))
+        partial, buffer, j = (self.fresh(stem) for stem in ("partial", "buffer", "j"))
         self.line(f"{partial} = np.empty({blocks}, dtype={dtype_expression(dtype)})")
-        parallel = self.worth_parallel(equation, length)
-        self.uses_prange |= parallel
-        with self.block(f"for {block} in {'prange' if parallel else 'range'}({blocks}):"):
-            self.line(f"{start} = {block} * {SUM_BLOCK}")
-            self.line(f"{count} = min({SUM_BLOCK}, {length} - {start})")
+        with self.blocks(length, self.worth_parallel(equation, length)) as (block, start, count):
             self.line(f"{buffer} = np.empty({SUM_BLOCK}, dtype={dtype_expression(dtype)})")
 
             def element(body):
