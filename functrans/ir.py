@@ -130,9 +130,12 @@ def dead_code_elimination(ir, used_outputs=None):
     live = {v for v in out_vars if type(v) is Var}
     kept = []
     for equation in reversed(ir.equations):
-        if any(v in live for v in equation.outputs):
+        outputs = equation.outputs
+        if outputs[0] in live if len(outputs) == 1 else any(v in live for v in outputs):
             kept.append(equation)
-            live.update(v for v in equation.inputs if type(v) is Var)
+            for v in equation.inputs:
+                if type(v) is Var:
+                    live.add(v)
     kept.reverse()
     const_pairs = [(v, c) for v, c in zip(ir.const_vars, ir.consts) if v in live]
     return IR([v for v, _ in const_pairs], [c for _, c in const_pairs],
@@ -212,6 +215,8 @@ def literal_or_none(value):
     """A :class:`Literal` for a scalar constant, or None for values that need a constant var."""
     if core.is_python_scalar(value):
         return Literal(value, core.get_aval(value))
-    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+    if isinstance(value, np.generic):
+        return Literal(value, core.get_aval(value))
+    if isinstance(value, np.ndarray) and value.ndim == 0:
         return Literal(value, core.ShapedArray((), value.dtype))
     return None

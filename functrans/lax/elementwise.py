@@ -6,6 +6,7 @@ here stays simple. Each primitive's rules stand beside its definition.
 """
 import functools
 import math
+import operator
 
 import numpy as np
 
@@ -133,9 +134,30 @@ def _integer_pow_impl(x, *, y):
     return np.power(x, y) if y > 0 else np.reciprocal(np.power(x, -y))
 
 
+_FLOAT_SCALARS = (np.float64, np.float32)
+
+
+def _scalar_operator(numpy_impl, operator_function):
+    """``numpy_impl``, computed by the Python operator when the operands are NumPy float
+    scalars of one type: the same IEEE operation (NumPy's scalar arithmetic), without the
+    ufunc's microsecond of dispatch, which is most of the cost of scalar code under grad."""
+    def unary(x):
+        if type(x) in _FLOAT_SCALARS:
+            return operator_function(x)
+        return numpy_impl(x)
+
+    def binary(x, y):
+        kind = type(x)
+        if kind is type(y) and kind in _FLOAT_SCALARS:
+            return operator_function(x, y)
+        return numpy_impl(x, y)
+
+    return unary if operator_function is operator.neg else binary
+
+
 # --- unary primitives -----------------------------------------------------------------
 
-neg_p = unary_primitive("neg", np.negative, NUMBER)
+neg_p = unary_primitive("neg", _scalar_operator(np.negative, operator.neg), NUMBER)
 sin_p = unary_primitive("sin", np.sin)
 cos_p = unary_primitive("cos", np.cos)
 tan_p = unary_primitive("tan", np.tan)
@@ -192,10 +214,10 @@ def integer_pow(x, y):
 
 # --- binary primitives ----------------------------------------------------------------
 
-add_p = binary_primitive("add", np.add)
-sub_p = binary_primitive("sub", np.subtract)
-mul_p = binary_primitive("mul", np.multiply, ANY)
-div_p = binary_primitive("div", _divide)
+add_p = binary_primitive("add", _scalar_operator(np.add, operator.add))
+sub_p = binary_primitive("sub", _scalar_operator(np.subtract, operator.sub))
+mul_p = binary_primitive("mul", _scalar_operator(np.multiply, operator.mul), ANY)
+div_p = binary_primitive("div", _scalar_operator(_divide, operator.truediv))
 pow_p = binary_primitive("pow", np.power, FLOAT)
 max_p = binary_primitive("max", np.maximum, ANY)
 min_p = binary_primitive("min", np.minimum, ANY)
@@ -282,27 +304,28 @@ def _square(x):
 
 partial_eval.REUSABLE.update({sin_p, cos_p, tan_p, tanh_p, exp_p, expm1_p, log_p, log1p_p,
                               sqrt_p, rsqrt_p, logistic_p, erf_p, sinh_p, cosh_p})
-ad.defjvp(sin_p, lambda t, x: mul(t, cos(x)))
-ad.defjvp(cos_p, lambda t, x: neg(mul(t, sin(x))))
-ad.defjvp_with_output(tan_p, lambda t, ans, x: mul(t, add(1, _square(ans))))
-ad.defjvp_with_output(tanh_p, lambda t, ans, x: mul(t, sub(1, _square(ans))))
-ad.defjvp_with_output(exp_p, lambda t, ans, x: mul(t, ans))
-ad.defjvp_with_output(expm1_p, lambda t, ans, x: mul(t, add(ans, 1)))
-ad.defjvp(log_p, lambda t, x: div(t, x))
-ad.defjvp(log1p_p, lambda t, x: div(t, add(x, 1)))
-ad.defjvp_with_output(sqrt_p, lambda t, ans, x: div(t, mul(ans, 2)))
-ad.defjvp_with_output(rsqrt_p, lambda t, ans, x: mul(t, div(mul(ans, -0.5), x)))
-ad.defjvp_with_output(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(1, ans))))
-ad.defjvp(erf_p, lambda t, x: mul(t, mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi))))
-ad.defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(1, _square(x)))))
-ad.defjvp(acos_p, lambda t, x: neg(mul(t, rsqrt(sub(1, _square(x))))))
-ad.defjvp(atan_p, lambda t, x: div(t, add(1, _square(x))))
-ad.defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
-ad.defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
-ad.defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(_square(x), 1))))
-ad.defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, 1), add(x, 1)))))
-ad.defjvp(atanh_p, lambda t, x: div(t, sub(1, _square(x))))
-# At 0 the derivative is taken as 1, as in JAX, so grad(abs)(0.0) == 1.0.
+ad.ARITHMETIC.__dict__.update(mul=mul, div=div, add=add, neg=neg,
+                              mul_p=mul_p, div_p=div_p, add_p=add_p, neg_p=neg_p)
+ad.defscaled(sin_p, lambda ans, x: cos(x))
+ad.defscaled(cos_p, lambda ans, x: neg(sin(x)))
+ad.defscaled(tan_p, lambda ans, x: add(1, _square(ans)))
+ad.defscaled(tanh_p, lambda ans, x: sub(1, _square(ans)))
+ad.defscaled(exp_p, lambda ans, x: ans)
+ad.defscaled(expm1_p, lambda ans, x: add(ans, 1))
+ad.defscaled(log_p, lambda ans, x: x, divisors=(0,))
+ad.defscaled(log1p_p, lambda ans, x: add(x, 1), divisors=(0,))
+ad.defscaled(sqrt_p, lambda ans, x: mul(ans, 2), divisors=(0,))
+ad.defscaled(rsqrt_p, lambda ans, x: div(mul(ans, -0.5), x))
+ad.defscaled(logistic_p, lambda ans, x: mul(ans, sub(1, ans)))
+ad.defscaled(erf_p, lambda ans, x: mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi)))
+ad.defscaled(asin_p, lambda ans, x: rsqrt(sub(1, _square(x))))
+ad.defscaled(acos_p, lambda ans, x: neg(rsqrt(sub(1, _square(x)))))
+ad.defscaled(atan_p, lambda ans, x: add(1, _square(x)), divisors=(0,))
+ad.defscaled(sinh_p, lambda ans, x: cosh(x))
+ad.defscaled(cosh_p, lambda ans, x: sinh(x))
+ad.defscaled(asinh_p, lambda ans, x: rsqrt(add(_square(x), 1)))
+ad.defscaled(acosh_p, lambda ans, x: rsqrt(mul(sub(x, 1), add(x, 1))))
+ad.defscaled(atanh_p, lambda ans, x: sub(1, _square(x)), divisors=(0,))
 ad.defjvp(abs_p, lambda t, x: select(ge(x, match_scalar(0, x)), t, neg(t)))
 for _primitive in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, stop_gradient_p,
                    eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
@@ -317,24 +340,21 @@ def _integer_pow_jvp(t, x, *, y):
 
 ad.defjvp(integer_pow_p, _integer_pow_jvp)
 
-ad.deflinear(neg_p, lambda cotangent, x: [neg(cotangent)])
-ad.deflinear(add_p, lambda cotangent, x, y: [cotangent, cotangent])
-ad.deflinear(sub_p, lambda cotangent, x, y: [cotangent, neg(cotangent)])
-ad.defbilinear(mul_p,
-               lambda cotangent, y, x_aval: mul(cotangent, y),
-               lambda cotangent, x, y_aval: mul(x, cotangent))
+ad.defscaled(neg_p, -1)
+ad.defscaled(add_p, 1, 1)
+ad.defscaled(sub_p, 1, -1)
+ad.defscaled(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
+ad.defscaled(div_p, lambda ans, x, y: y, lambda ans, x, y: neg(div(ans, y)), divisors=(0,))
+ad.transpose_rules[neg_p] = lambda cotangent, x: [neg(cotangent)]
+ad.transpose_rules[add_p] = lambda cotangent, x, y: [cotangent, cotangent]
+ad.transpose_rules[sub_p] = lambda cotangent, x, y: [cotangent, neg(cotangent)]
 
 
-def _div_jvp(primals, tangents):
-    x, y = primals
-    tx, ty = tangents
-    out = div(x, y)
-    terms = []
-    if tx is not None:
-        terms.append(div(tx, y))
-    if ty is not None:
-        terms.append(neg(mul(ty, div(out, y))))
-    return out, ad._sum_tangent_terms(terms)
+def _mul_transpose(cotangent, x, y):
+    x_linear, y_linear = type(x) is ad.UndefinedPrimal, type(y) is ad.UndefinedPrimal
+    if x_linear and y_linear:
+        raise TypeError("mul is not linear in both arguments at once")
+    return [mul(cotangent, y), None] if x_linear else [None, mul(x, cotangent)]
 
 
 def _div_transpose(cotangent, x, y):
@@ -343,7 +363,7 @@ def _div_transpose(cotangent, x, y):
     return [div(cotangent, y), None]
 
 
-ad.jvp_rules[div_p] = _div_jvp
+ad.transpose_rules[mul_p] = _mul_transpose
 ad.transpose_rules[div_p] = _div_transpose
 
 

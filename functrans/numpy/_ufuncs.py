@@ -45,6 +45,12 @@ def _binary(numpy_ufunc, traced, compute_in_output_dtype=True):
         if (_trace_state.trace is _EVAL_TRACE and not isinstance(x, Tracer)
                 and not isinstance(y, Tracer)):
             return numpy_ufunc(x, y)
+        prepared = _float_operands(x, y)
+        if prepared is not None:
+            x, y, dtype, weak_type = prepared
+            out_dtype = dtypes.ufunc_result_dtype(numpy_ufunc, dtype, dtype)
+            return traced(x, y, out_dtype if compute_in_output_dtype else dtype, out_dtype,
+                          weak_type)
         x, y = operand(x), operand(y)
         out_dtype, common_dtype = _binary_result_dtype(numpy_ufunc, x, y)
         dtype = out_dtype if compute_in_output_dtype else common_dtype
@@ -54,6 +60,34 @@ def _binary(numpy_ufunc, traced, compute_in_output_dtype=True):
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"NumPy's ``{name}``, traceable, with NumPy's broadcasting and promotion."
     return function
+
+
+_PYTHON_REALS = (float, int)
+
+
+def _float_operands(x, y):
+    """``(x, y, dtype, weak_type)`` when the operands need no promotion or broadcasting —
+    two float tracers of one shape and dtype, or a float tracer and a Python number (which
+    takes the tracer's dtype, as NumPy 2 has it) — else None. The common case under a
+    transform, worth skipping the general path for."""
+    if isinstance(x, Tracer):
+        x_aval = x.aval
+        if x_aval.dtype.kind != "f":
+            return None
+        if isinstance(y, Tracer):
+            y_aval = y.aval
+            if y_aval.dtype != x_aval.dtype or y_aval.shape != x_aval.shape:
+                return None
+            return x, y, x_aval.dtype, x_aval.weak_type and y_aval.weak_type
+        if type(y) in _PYTHON_REALS:
+            return x, float(y), x_aval.dtype, x_aval.weak_type
+        return None
+    if type(x) in _PYTHON_REALS and isinstance(y, Tracer):
+        y_aval = y.aval
+        if y_aval.dtype.kind != "f":
+            return None
+        return float(x), y, y_aval.dtype, y_aval.weak_type
+    return None
 
 
 def _binary_result_dtype(numpy_ufunc, x, y):
@@ -77,7 +111,11 @@ def _in_result_dtype(numpy_ufunc, x):
 # --- unary ----------------------------------------------------------------------------
 
 def _float_unary(numpy_ufunc, lax_function):
-    return _unary(numpy_ufunc, lambda x: lax_function(_in_result_dtype(numpy_ufunc, x)))
+    def traced(x):
+        if isinstance(x, Tracer) and x.aval.dtype.kind == "f":
+            return lax_function(x)  # NumPy's float ufuncs keep float dtypes
+        return lax_function(_in_result_dtype(numpy_ufunc, x))
+    return _unary(numpy_ufunc, traced)
 
 
 sin = _float_unary(np.sin, lax.sin)

@@ -10,17 +10,27 @@ nothing here is a hand-written reverse mode.
 Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
 no zero array is built unless a rule needs one.
 """
+import types
+
+import numpy as np
+
 from functrans import core, dtypes
 from functrans.errors import MissingRuleError, at_user_line
-from functrans.ir import Literal, Var, dead_code_elimination
-from functrans.transforms.partial_eval import PartialEvalTrace, partial_eval_rules
+from functrans.ir import Equation, Literal, Var, dead_code_elimination
+from functrans.tracing import StagingTracer
+from functrans.transforms.partial_eval import REUSABLE, PartialEvalTrace, partial_eval_rules
 
 #: primitive -> rule(primals, tangents, **params) -> (primal_out, tangent_out)
 jvp_rules = {}
 #: primitive -> rule(cotangent, *inputs, **params) -> cotangent per input (None for none);
 #: linear inputs arrive as :class:`UndefinedPrimal`.
 transpose_rules = {}
-
+#: primitive -> (factors, divisors) for elementwise primitives whose tangent is each input's
+#: tangent scaled by a known factor; see :func:`defscaled`.
+scaled_rules = {}
+#: The arithmetic those rules need (``mul``, ``div``, ``add``, ``neg``, as primitives and as lax
+#: functions), filled in by :mod:`functrans.lax.elementwise`, which defines them.
+ARITHMETIC = types.SimpleNamespace()
 
 
 # --- helpers that give the common shapes of rule -------------------------------------
@@ -48,6 +58,32 @@ def defjvp_with_output(primitive, *tangent_maps):
             for tangent_map, tangent in zip(tangent_maps, tangents)
             if tangent_map is not None and tangent is not None)
     jvp_rules[primitive] = rule
+
+
+def defscaled(primitive, *factors, divisors=()):
+    """An elementwise primitive whose output tangent is the sum over its inputs of
+    ``tangent_i * factor_i(output, *primals)``, or ``tangent_i / factor_i(...)`` for the
+    inputs in ``divisors`` (so log1p's tangent is ``t / (1 + x)``, rounded once).
+
+    A factor may be the number ``1`` or ``-1`` instead of a function (add, sub, neg), or
+    ``None`` for an input with no derivative. Besides the JVP rule, linearize reads the
+    factors directly and records ``mul(tangent, factor)`` without tracing the rule.
+    """
+    def rule(primals, tangents, **params):
+        primal_out = primitive.bind(*primals, **params)
+        total = None
+        for i, (factor, tangent) in enumerate(zip(factors, tangents)):
+            if factor is None or tangent is None:
+                continue
+            if factor == 1 or factor == -1:
+                term = tangent if factor == 1 else ARITHMETIC.neg(tangent)
+            else:
+                scale = factor(primal_out, *primals)
+                term = (ARITHMETIC.div if i in divisors else ARITHMETIC.mul)(tangent, scale)
+            total = term if total is None else ARITHMETIC.add(total, term)
+        return primal_out, total
+    jvp_rules[primitive] = rule
+    scaled_rules[primitive] = (factors, divisors)
 
 
 def defzero(primitive):
@@ -124,8 +160,7 @@ def add_tangents(x, y):
         return y
     if y is None:
         return x
-    from functrans import lax
-    return lax.add(x, y)
+    return ARITHMETIC.add(x, y)
 
 
 def zeros_like_aval(aval):
@@ -235,6 +270,136 @@ def _split_jvp_outputs(trace, outputs):
 
 # --- linearization --------------------------------------------------------------------
 
+class LinearizeTracer(core.Tracer):
+    """A value under linearize: its primal, computed now, and its tangent, recorded."""
+
+    __slots__ = ("primal", "tangent", "_aval")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+        self._aval = None
+
+    aval = JVPTracer.aval
+    concrete_value = JVPTracer.concrete_value
+
+
+class LinearizeTrace(PartialEvalTrace):
+    """The JVP trace and the partial-evaluation trace of its tangents, as one trace.
+
+    A primitive applied to a :class:`LinearizeTracer` runs its JVP rule with this trace
+    current: the rule's primal operations have no unknown input and run now under the
+    parent, its tangent operations have one and are recorded (the linear IR). Stacking a
+    separate JVP trace on a partial-evaluation trace computes the same thing, with every
+    primitive handed through one more trace.
+    """
+
+    __slots__ = ()
+    transform_name = "linearize (differentiation)"
+
+    def process_primitive(self, primitive, args, params):
+        linearized = unknown = False
+        for x in args:
+            kind = type(x)
+            if kind is LinearizeTracer and x._trace is self:
+                linearized = True
+            elif kind is StagingTracer and x._trace is self:
+                unknown = True
+        if linearized:
+            return self.linearize(primitive, args, params)
+        if unknown:
+            rule = partial_eval_rules.get(primitive)
+            if rule is not None:
+                return rule(self, args, params)
+            return self.stage(primitive, args, params)
+        if primitive in REUSABLE:
+            return self.reuse(primitive, args[0])
+        return self.parent.process_primitive(primitive, args, params)
+
+    def linearize(self, primitive, args, params):
+        """Apply the JVP rule of ``primitive``: its primal now, its tangent recorded."""
+        primals = []
+        tangents = []
+        for x in args:
+            if type(x) is LinearizeTracer and x._trace is self:
+                primals.append(x.primal)
+                tangents.append(x.tangent)
+            else:
+                if isinstance(x, core.Tracer):
+                    self.check_foreign(x)
+                primals.append(x)
+                tangents.append(None)
+        scaled = scaled_rules.get(primitive)
+        if scaled is not None:
+            primal_out, tangent_out = self.linearize_scaled(primitive, primals, tangents, params,
+                                                            *scaled)
+            return primal_out if tangent_out is None else LinearizeTracer(self, primal_out,
+                                                                           tangent_out)
+        rule = jvp_rules.get(primitive)
+        if rule is None:
+            raise MissingRuleError(primitive, "jvp")
+        primal_out, tangent_out = rule(primals, tangents, **params)
+        if primitive.multiple_results:
+            return [p if t is None else LinearizeTracer(self, p, t)
+                    for p, t in zip(primal_out, tangent_out)]
+        return primal_out if tangent_out is None else LinearizeTracer(self, primal_out, tangent_out)
+
+
+    def linearize_scaled(self, primitive, primals, tangents, params, factors, divisors):
+        """The JVP rule of :func:`defscaled`, recording its few tangent equations directly."""
+        if primitive in REUSABLE:
+            primal_out = self.reuse(primitive, primals[0])
+        else:
+            primal_out = self.parent.process_primitive(primitive, primals, params)
+        total = None
+        for i, (factor, tangent) in enumerate(zip(factors, tangents)):
+            if factor is None or tangent is None:
+                continue
+            if factor == 1:
+                term = tangent
+            elif factor == -1:
+                term = self.apply_linear("neg", tangent, None)
+            else:
+                scale = factor(primal_out, *primals)
+                term = self.apply_linear("div" if i in divisors else "mul", tangent, scale)
+            total = term if total is None else self.apply_linear("add", total, term)
+        return primal_out, total
+
+    def apply_linear(self, name, tangent, other):
+        """``ARITHMETIC.<name>(tangent, other)`` (or of ``tangent`` alone), recorded as one
+        equation when the operands are a recorded tangent and a value of its shape and dtype
+        (what :meth:`linearize_scaled` meets); anything else goes through the lax function."""
+        if type(tangent) is StagingTracer and tangent._trace is self:
+            aval = tangent.aval
+            inputs = [tangent.variable]
+            if other is not None:
+                kind = type(other)
+                if kind is StagingTracer and other._trace is self:
+                    other_aval, atom = other.aval, other.variable
+                elif kind in _FLOAT_SCALARS:
+                    other_aval = core.get_aval(other)
+                    atom = Literal(other, other_aval)
+                elif kind is np.ndarray:
+                    other_aval, atom = core.get_aval(other), self.atom(other)
+                else:
+                    other_aval = None
+                if other_aval is None or other_aval.shape != aval.shape or \
+                        other_aval.dtype != aval.dtype:
+                    return getattr(ARITHMETIC, name)(tangent, other)
+                if aval.weak_type and not other_aval.weak_type:
+                    aval = other_aval
+                inputs.append(atom)
+            output = Var(aval)
+            self.equations.append(Equation(getattr(ARITHMETIC, name + "_p"), inputs, [output], {}))
+            return StagingTracer(self, output)
+        function = getattr(ARITHMETIC, name)
+        return function(tangent) if other is None else function(tangent, other)
+
+
+_FLOAT_SCALARS = (np.float64, np.float32)
+
+
 def linearize_flat(flat_function, primals):
     """``(primal_outputs, linear_ir, zero_outputs)``.
 
@@ -243,18 +408,24 @@ def linearize_flat(flat_function, primals):
     from the primal computation as constants. ``zero_outputs[i]`` is True
     where output i does not depend on the inputs (its tangent is zero).
     """
-    with core.new_trace(PartialEvalTrace) as partial_eval:
-        tangent_inputs = [partial_eval.new_input(tangent_aval(core.get_aval(p))) for p in primals]
-        with core.new_trace(JVPTrace) as trace:
-            inputs = [
-                p if not dtypes.is_inexact(t.aval.dtype) else JVPTracer(trace, p, t)
-                for p, t in zip(primals, tangent_inputs)
-            ]
-            outputs = flat_function(*inputs)
-            primals_out, tangents_out = _split_jvp_outputs(trace, outputs)
+    with core.new_trace(LinearizeTrace) as trace:
+        tangent_inputs = [trace.new_input(tangent_aval(core.get_aval(p))) for p in primals]
+        inputs = [p if not dtypes.is_inexact(t.aval.dtype) else LinearizeTracer(trace, p, t)
+                  for p, t in zip(primals, tangent_inputs)]
+        outputs = flat_function(*inputs)
+        primals_out, tangents_out = [], []
+        for x in outputs:
+            if type(x) is LinearizeTracer and x._trace is trace:
+                primals_out.append(x.primal)
+                tangents_out.append(x.tangent)
+            else:
+                if isinstance(x, core.Tracer):
+                    trace.check_foreign(x)
+                primals_out.append(x)
+                tangents_out.append(None)
         zero_outputs = [t is None for t in tangents_out]
         tangents_out = [instantiate(t, p) for t, p in zip(tangents_out, primals_out)]
-        linear_ir = partial_eval.to_ir(tangent_inputs, tangents_out)
+        linear_ir = trace.to_ir(tangent_inputs, tangents_out)
     return primals_out, dead_code_elimination(linear_ir), zero_outputs
 
 
@@ -294,30 +465,35 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
             env.update(zip(equation.outputs, out if equation.primitive.multiple_results else (out,)))
 
     cotangents = {}
-
-    def accumulate(var, cotangent):
+    for var, cotangent in zip(linear_ir.out_vars, cotangents_out):
         if cotangent is not None and type(var) is Var and var in linear_vars:
             previous = cotangents.get(var)
             cotangents[var] = cotangent if previous is None else add_tangents(previous, cotangent)
-
-    for var, cotangent in zip(linear_ir.out_vars, cotangents_out):
-        accumulate(var, cotangent)
     for equation in reversed(linear_equations):
-        cotangents_here = [cotangents.pop(v, None) for v in equation.outputs]
-        if all(c is None for c in cotangents_here):
-            continue
-        rule = transpose_rules.get(equation.primitive)
+        primitive = equation.primitive
+        if primitive.multiple_results:
+            cotangent = [cotangents.pop(v, None) for v in equation.outputs]
+            if all(c is None for c in cotangent):
+                continue
+        else:
+            cotangent = cotangents.pop(equation.outputs[0], None)
+            if cotangent is None:
+                continue
+        rule = transpose_rules.get(primitive)
         if rule is None:
             raise TypeError(at_user_line(
                 f"cannot transpose: the function is not linear in its inputs, '"
-                f"{equation.primitive.name}' is applied to a value that depends on them. "
+                f"{primitive.name}' is applied to a value that depends on them. "
                 "linear_transpose takes linear functions only (vjp and grad linearize first)"))
-        values = [UndefinedPrimal(v.aval) if type(v) is Var and v in linear_vars else _read(env, v)
-                  for v in equation.inputs]
-        cotangent = cotangents_here if equation.primitive.multiple_results else cotangents_here[0]
+        inputs = equation.inputs
+        values = [UndefinedPrimal(v.aval) if type(v) is Var and v in linear_vars
+                  else (v.value if type(v) is Literal else env[v]) for v in inputs]
         cotangents_in = rule(cotangent, *values, **equation.params)
-        for var, cotangent_in in zip(equation.inputs, cotangents_in):
-            accumulate(var, cotangent_in)
+        for var, cotangent_in in zip(inputs, cotangents_in):
+            if cotangent_in is not None and type(var) is Var and var in linear_vars:
+                previous = cotangents.get(var)
+                cotangents[var] = (cotangent_in if previous is None
+                                   else add_tangents(previous, cotangent_in))
     return [cotangents.get(v) if v in linear_vars else None for v in linear_ir.in_vars]
 
 
