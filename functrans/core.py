@@ -76,8 +76,9 @@ _PYTHON_SCALAR_AVALS = {
 }
 PYTHON_SCALAR_TYPES = tuple(_PYTHON_SCALAR_AVALS)
 
-
-_NUMPY_SCALAR_AVALS = {}  # dtype -> ShapedArray((), dtype): scalars are the common case in eager use
+# type -> aval of the scalars of that type: Python's, and NumPy's numeric scalar types as they
+# are met (scalars are the common case in eager use, so they cost one dictionary lookup).
+_SCALAR_AVALS = dict(_PYTHON_SCALAR_AVALS)
 
 
 def get_aval(x):
@@ -85,15 +86,15 @@ def get_aval(x):
     kind = type(x)
     if kind is np.ndarray:
         return ShapedArray(x.shape, x.dtype)
-    aval = _PYTHON_SCALAR_AVALS.get(kind)
+    aval = _SCALAR_AVALS.get(kind)
     if aval is not None:
         return aval
     if isinstance(x, Tracer):
         return x.aval
     if isinstance(x, np.generic):
-        aval = _NUMPY_SCALAR_AVALS.get(x.dtype)
-        if aval is None:
-            aval = _NUMPY_SCALAR_AVALS[x.dtype] = ShapedArray((), x.dtype)
+        aval = ShapedArray((), x.dtype)
+        if x.dtype.kind in "biufc":
+            _SCALAR_AVALS[kind] = aval
         return aval
     if isinstance(x, np.ndarray):
         return ShapedArray(x.shape, x.dtype)

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import functrans
+import functrans.numpy as fnp
 from functrans import (
     grad, hessian, jacfwd, jacrev, jvp, lax, linear_transpose, linearize, make_jaxpr,
     stop_gradient, value_and_grad, vjp, vmap,
@@ -92,6 +93,40 @@ def test_linearize_computes_each_unary_function_of_a_value_once(monkeypatch):
     g = grad(lambda x: lax.reduce_sum(lax.mul(lax.sin(x), lax.cos(x)), (0,)))(x)
     np.testing.assert_allclose(g, np.cos(2 * x), rtol=0, atol=1e-15)
     assert calls == {"sin": 1, "cos": 1}
+
+
+def test_linearize_records_one_equation_per_tangent_term():
+    """An elementwise primitive's tangent is its inputs' tangents scaled by known factors:
+    sin records t * cos(x); mul records tx * y + ty * x; log1p divides, t / (1 + x)."""
+    x, y = 0.7, -1.9
+    _, f_lin = linearize(lambda x: lax.sin(x), x)
+    [equation] = f_lin.ir.equations
+    assert equation.primitive.name == "mul"
+    assert equation.inputs[1].value == np.cos(x)
+
+    _, f_lin = linearize(lambda x, y: lax.mul(x, y), x, y)
+    assert [e.primitive.name for e in f_lin.ir.equations] == ["mul", "mul", "add"]
+    assert f_lin(1.0, 0.0) == y and f_lin(0.0, 1.0) == x
+
+    _, f_lin = linearize(lambda x: lax.log1p(x), x)
+    [equation] = f_lin.ir.equations
+    assert equation.primitive.name == "div"
+    assert grad(lax.log1p)(x) == 1 / (1 + x)  # one rounding, as the formula
+
+
+def test_linearize_adds_no_zero_tangents():
+    """A sum with a constant has the tangent of its other operand, with no addition of zeros."""
+    _, f_lin = linearize(lambda x: lax.add(lax.sub(np.float64(2.0), x), np.float64(3.0)), 0.5)
+    assert [e.primitive.name for e in f_lin.ir.equations] == ["neg"]
+    assert f_lin(1.5) == -1.5
+
+
+def test_linearize_keeps_float32_and_scales_broadcast_operands():
+    x = np.linspace(0.1, 1.0, 4, dtype=np.float32)
+    y, f_lin = linearize(lambda x: fnp.sin(x) * 2 + fnp.sum(x) * np.ones((3, 1), np.float32), x)
+    t = np.ones(4, np.float32)
+    assert y.dtype == np.float32 and f_lin(t).dtype == np.float32
+    np.testing.assert_allclose(f_lin(t), np.broadcast_to(np.cos(x) * 2 + 4, (3, 4)), rtol=1e-6)
 
 
 def softmax_cross_entropy(z, onehot):

@@ -147,3 +147,24 @@ def test_trace_state_is_per_thread():
     functrans.grad(f)(1.0)
     assert seen["worker"] is core.EVAL_TRACE
     assert seen["inside"] is not core.EVAL_TRACE
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, ufunc", [("add", np.add), ("sub", np.subtract),
+                                         ("mul", np.multiply), ("div", np.true_divide)])
+def test_scalar_arithmetic_equals_the_ufunc_bit_for_bit(name, ufunc, dtype):
+    """Two NumPy float scalars are combined by the Python operator (NumPy's scalar arithmetic,
+    ten times cheaper than a ufunc call): same value, same type, specials included."""
+    from functrans.lax import elementwise
+    impl = getattr(elementwise, f"{name}_p").impl
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-30, 30, 200),
+                             [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, 3e38]]).astype(dtype)
+    with np.errstate(all="ignore"):
+        for x, y in zip(values, np.roll(values, 1)):
+            result, expected = impl(x, y), ufunc(x, y)
+            assert type(result) is type(expected)
+            assert (np.isnan(result) and np.isnan(expected)) or \
+                result.tobytes() == expected.tobytes(), (x, y)
+        assert type(elementwise.neg_p.impl(values[0])) is dtype
+        assert elementwise.neg_p.impl(values[0]) == -values[0]

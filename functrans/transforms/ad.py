@@ -1,11 +1,12 @@
 """Forward-mode differentiation, linearization and transposition.
 
 ``jvp`` pushes tangents through the JVP rule of each primitive. ``linearize``
-runs the same JVP trace on top of a :class:`~functrans.transforms.partial_eval.PartialEvalTrace`,
-so the primal computation happens now and only the tangent computation is
-recorded: a *linear* IR. ``backward_pass`` transposes a linear IR with the
-transpose rules of the linear primitives. ``vjp`` is linearize then transpose;
-nothing here is a hand-written reverse mode.
+runs the same rules in a :class:`LinearizeTrace`, a partial-evaluation trace
+whose unknowns are the tangents, so the primal computation happens now and
+only the tangent computation is recorded: a *linear* IR. ``backward_pass``
+transposes a linear IR with the transpose rules of the linear primitives.
+``vjp`` is linearize then transpose; nothing here is a hand-written reverse
+mode.
 
 Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
 no zero array is built unless a rule needs one.
