@@ -223,20 +223,8 @@ class JVPTrace(core.Trace):
     transform_name = "jvp (differentiation)"
 
     def process_primitive(self, primitive, args, params):
-        primals = []
-        tangents = []
-        differentiated = False
-        for x in args:
-            if type(x) is JVPTracer and x._trace is self:
-                primals.append(x.primal)
-                tangents.append(x.tangent)
-                differentiated = True
-            else:
-                if isinstance(x, core.Tracer):
-                    self.check_foreign(x)
-                primals.append(x)
-                tangents.append(None)
-        if not differentiated:
+        primals, tangents = _primals_and_tangents(self, JVPTracer, args)
+        if all(t is None for t in tangents):
             return self.parent.process_primitive(primitive, primals, params)
         rule = jvp_rules.get(primitive)
         if rule is None:
@@ -247,43 +235,36 @@ class JVPTrace(core.Trace):
         return primal_out if tangent_out is None else JVPTracer(self, primal_out, tangent_out)
 
 
+def _primals_and_tangents(trace, tracer_type, values):
+    """The primal and tangent of each value: ``trace``'s tracers (of ``tracer_type``) are
+    unpacked, other values are primals with a zero (``None``) tangent."""
+    primals, tangents = [], []
+    for x in values:
+        if type(x) is tracer_type and x._trace is trace:
+            primals.append(x.primal)
+            tangents.append(x.tangent)
+        else:
+            if isinstance(x, core.Tracer):
+                trace.check_foreign(x)
+            primals.append(x)
+            tangents.append(None)
+    return primals, tangents
+
+
 def jvp_flat(flat_function, primals, tangents):
     """Primal and tangent outputs of ``flat_function``; ``None`` tangents are zero."""
     with core.new_trace(JVPTrace) as trace:
         inputs = [p if t is None else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
         outputs = flat_function(*inputs)
-        return _split_jvp_outputs(trace, outputs)
-
-
-def _split_jvp_outputs(trace, outputs):
-    primals_out, tangents_out = [], []
-    for x in outputs:
-        if type(x) is JVPTracer and x._trace is trace:
-            primals_out.append(x.primal)
-            tangents_out.append(x.tangent)
-        else:
-            if isinstance(x, core.Tracer):
-                trace.check_foreign(x)
-            primals_out.append(x)
-            tangents_out.append(None)
-    return primals_out, tangents_out
+        return _primals_and_tangents(trace, JVPTracer, outputs)
 
 
 # --- linearization --------------------------------------------------------------------
 
-class LinearizeTracer(core.Tracer):
+class LinearizeTracer(JVPTracer):
     """A value under linearize: its primal, computed now, and its tangent, recorded."""
 
-    __slots__ = ("primal", "tangent", "_aval")
-
-    def __init__(self, trace, primal, tangent):
-        self._trace = trace
-        self.primal = primal
-        self.tangent = tangent
-        self._aval = None
-
-    aval = JVPTracer.aval
-    concrete_value = JVPTracer.concrete_value
+    __slots__ = ()
 
 
 class LinearizeTrace(PartialEvalTrace):
@@ -320,17 +301,7 @@ class LinearizeTrace(PartialEvalTrace):
 
     def linearize(self, primitive, args, params):
         """Apply the JVP rule of ``primitive``: its primal now, its tangent recorded."""
-        primals = []
-        tangents = []
-        for x in args:
-            if type(x) is LinearizeTracer and x._trace is self:
-                primals.append(x.primal)
-                tangents.append(x.tangent)
-            else:
-                if isinstance(x, core.Tracer):
-                    self.check_foreign(x)
-                primals.append(x)
-                tangents.append(None)
+        primals, tangents = _primals_and_tangents(self, LinearizeTracer, args)
         scaled = scaled_rules.get(primitive)
         if scaled is not None:
             primal_out, tangent_out = self.linearize_scaled(primitive, primals, tangents, params,
@@ -345,7 +316,6 @@ class LinearizeTrace(PartialEvalTrace):
             return [p if t is None else LinearizeTracer(self, p, t)
                     for p, t in zip(primal_out, tangent_out)]
         return primal_out if tangent_out is None else LinearizeTracer(self, primal_out, tangent_out)
-
 
     def linearize_scaled(self, primitive, primals, tangents, params, factors, divisors):
         """The JVP rule of :func:`defscaled`, recording its few tangent equations directly."""
@@ -413,17 +383,8 @@ def linearize_flat(flat_function, primals):
         tangent_inputs = [trace.new_input(tangent_aval(core.get_aval(p))) for p in primals]
         inputs = [p if not dtypes.is_inexact(t.aval.dtype) else LinearizeTracer(trace, p, t)
                   for p, t in zip(primals, tangent_inputs)]
-        outputs = flat_function(*inputs)
-        primals_out, tangents_out = [], []
-        for x in outputs:
-            if type(x) is LinearizeTracer and x._trace is trace:
-                primals_out.append(x.primal)
-                tangents_out.append(x.tangent)
-            else:
-                if isinstance(x, core.Tracer):
-                    trace.check_foreign(x)
-                primals_out.append(x)
-                tangents_out.append(None)
+        primals_out, tangents_out = _primals_and_tangents(trace, LinearizeTracer,
+                                                          flat_function(*inputs))
         zero_outputs = [t is None for t in tangents_out]
         tangents_out = [instantiate(t, p) for t, p in zip(tangents_out, primals_out)]
         linear_ir = trace.to_ir(tangent_inputs, tangents_out)
