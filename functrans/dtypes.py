@@ -24,6 +24,11 @@ _SHORT_NAMES = {
 _WEAK_STAND_INS = {"b": False, "i": 1, "u": 1, "f": 1.0, "c": 1j}
 
 
+#: NumPy's float scalar types whose arithmetic functrans does with Python's operators (the
+#: same IEEE operation as the ufunc, without its dispatch).
+FLOAT_SCALAR_TYPES = (np.float64, np.float32)
+
+
 def short_name(dtype):
     """``float64`` -> ``f64``, as the IR printer shows types."""
     if dtype == float0:

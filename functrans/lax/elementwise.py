@@ -134,21 +134,18 @@ def _integer_pow_impl(x, *, y):
     return np.power(x, y) if y > 0 else np.reciprocal(np.power(x, -y))
 
 
-_FLOAT_SCALARS = (np.float64, np.float32)
-
-
 def _scalar_operator(numpy_impl, operator_function):
     """``numpy_impl``, computed by the Python operator when the operands are NumPy float
     scalars of one type: the same IEEE operation (NumPy's scalar arithmetic), without the
     ufunc's microsecond of dispatch, which is most of the cost of scalar code under grad."""
     def unary(x):
-        if type(x) in _FLOAT_SCALARS:
+        if type(x) in dtypes.FLOAT_SCALAR_TYPES:
             return operator_function(x)
         return numpy_impl(x)
 
     def binary(x, y):
         kind = type(x)
-        if kind is type(y) and kind in _FLOAT_SCALARS:
+        if kind is type(y) and kind in dtypes.FLOAT_SCALAR_TYPES:
             return operator_function(x, y)
         return numpy_impl(x, y)
 

@@ -72,19 +72,33 @@ def defscaled(primitive, *factors, divisors=()):
     """
     def rule(primals, tangents, **params):
         primal_out = primitive.bind(*primals, **params)
-        total = None
-        for i, (factor, tangent) in enumerate(zip(factors, tangents)):
-            if factor is None or tangent is None:
-                continue
-            if factor == 1 or factor == -1:
-                term = tangent if factor == 1 else ARITHMETIC.neg(tangent)
-            else:
-                scale = factor(primal_out, *primals)
-                term = (ARITHMETIC.div if i in divisors else ARITHMETIC.mul)(tangent, scale)
-            total = term if total is None else ARITHMETIC.add(total, term)
-        return primal_out, total
+        return primal_out, scaled_tangent(factors, divisors, primal_out, primals, tangents,
+                                          _apply_arithmetic)
     jvp_rules[primitive] = rule
     scaled_rules[primitive] = (factors, divisors)
+
+
+def scaled_tangent(factors, divisors, primal_out, primals, tangents, apply):
+    """The output tangent of a :func:`defscaled` primitive, each operation done by
+    ``apply(name, tangent, other)`` (``name`` one of ARITHMETIC's, ``other`` None for neg)."""
+    total = None
+    for i, (factor, tangent) in enumerate(zip(factors, tangents)):
+        if factor is None or tangent is None:
+            continue
+        if factor == 1:
+            term = tangent
+        elif factor == -1:
+            term = apply("neg", tangent, None)
+        else:
+            scale = factor(primal_out, *primals)
+            term = apply("div" if i in divisors else "mul", tangent, scale)
+        total = term if total is None else apply("add", total, term)
+    return total
+
+
+def _apply_arithmetic(name, tangent, other):
+    function = getattr(ARITHMETIC, name)
+    return function(tangent) if other is None else function(tangent, other)
 
 
 def defzero(primitive):
@@ -281,23 +295,10 @@ class LinearizeTrace(PartialEvalTrace):
     transform_name = "linearize (differentiation)"
 
     def process_primitive(self, primitive, args, params):
-        linearized = unknown = False
         for x in args:
-            kind = type(x)
-            if kind is LinearizeTracer and x._trace is self:
-                linearized = True
-            elif kind is StagingTracer and x._trace is self:
-                unknown = True
-        if linearized:
-            return self.linearize(primitive, args, params)
-        if unknown:
-            rule = partial_eval_rules.get(primitive)
-            if rule is not None:
-                return rule(self, args, params)
-            return self.stage(primitive, args, params)
-        if primitive in REUSABLE:
-            return self.reuse(primitive, args[0])
-        return self.parent.process_primitive(primitive, args, params)
+            if type(x) is LinearizeTracer and x._trace is self:
+                return self.linearize(primitive, args, params)
+        return PartialEvalTrace.process_primitive(self, primitive, args, params)
 
     def linearize(self, primitive, args, params):
         """Apply the JVP rule of ``primitive``: its primal now, its tangent recorded."""
@@ -323,19 +324,8 @@ class LinearizeTrace(PartialEvalTrace):
             primal_out = self.reuse(primitive, primals[0])
         else:
             primal_out = self.parent.process_primitive(primitive, primals, params)
-        total = None
-        for i, (factor, tangent) in enumerate(zip(factors, tangents)):
-            if factor is None or tangent is None:
-                continue
-            if factor == 1:
-                term = tangent
-            elif factor == -1:
-                term = self.apply_linear("neg", tangent, None)
-            else:
-                scale = factor(primal_out, *primals)
-                term = self.apply_linear("div" if i in divisors else "mul", tangent, scale)
-            total = term if total is None else self.apply_linear("add", total, term)
-        return primal_out, total
+        return primal_out, scaled_tangent(factors, divisors, primal_out, primals, tangents,
+                                          self.apply_linear)
 
     def apply_linear(self, name, tangent, other):
         """``ARITHMETIC.<name>(tangent, other)`` (or of ``tangent`` alone), recorded as one
@@ -348,7 +338,7 @@ class LinearizeTrace(PartialEvalTrace):
                 kind = type(other)
                 if kind is StagingTracer and other._trace is self:
                     other_aval, atom = other.aval, other.variable
-                elif kind in _FLOAT_SCALARS:
+                elif kind in dtypes.FLOAT_SCALAR_TYPES:
                     other_aval = core.get_aval(other)
                     atom = Literal(other, other_aval)
                 elif kind is np.ndarray:
@@ -357,18 +347,14 @@ class LinearizeTrace(PartialEvalTrace):
                     other_aval = None
                 if other_aval is None or other_aval.shape != aval.shape or \
                         other_aval.dtype != aval.dtype:
-                    return getattr(ARITHMETIC, name)(tangent, other)
+                    return _apply_arithmetic(name, tangent, other)
                 if aval.weak_type and not other_aval.weak_type:
                     aval = other_aval
                 inputs.append(atom)
             output = Var(aval)
             self.equations.append(Equation(getattr(ARITHMETIC, name + "_p"), inputs, [output], {}))
             return StagingTracer(self, output)
-        function = getattr(ARITHMETIC, name)
-        return function(tangent) if other is None else function(tangent, other)
-
-
-_FLOAT_SCALARS = (np.float64, np.float32)
+        return _apply_arithmetic(name, tangent, other)
 
 
 def linearize_flat(flat_function, primals):
