@@ -16,6 +16,7 @@ from functrans.lowering import rules as lowering
 from functrans.transforms import ad, partial_eval, vmap
 
 FLOAT = "fc"
+REAL = "f"
 NUMBER = "iufc"
 INTEGRAL = "biu"
 ANY = "biufc"
@@ -118,10 +119,6 @@ def _erf(x):
     return _scipy_erf()(x)
 
 
-def _abs_eval_dtype(x):
-    return x
-
-
 def _divide(x, y):
     if np.result_type(x).kind in "fc":
         return np.true_divide(x, y)
@@ -167,11 +164,11 @@ sqrt_p = unary_primitive("sqrt", np.sqrt)
 rsqrt_p = unary_primitive("rsqrt", _rsqrt)
 abs_p = unary_primitive("abs", np.abs, NUMBER)
 sign_p = unary_primitive("sign", np.sign, NUMBER)
-floor_p = unary_primitive("floor", np.floor)
-ceil_p = unary_primitive("ceil", np.ceil)
-round_p = unary_primitive("round", np.round)
-logistic_p = unary_primitive("logistic", _logistic)
-erf_p = unary_primitive("erf", _erf)
+floor_p = unary_primitive("floor", np.floor, REAL)
+ceil_p = unary_primitive("ceil", np.ceil, REAL)
+round_p = unary_primitive("round", np.round, REAL)
+logistic_p = unary_primitive("logistic", _logistic, REAL)
+erf_p = unary_primitive("erf", _erf, REAL)
 asin_p = unary_primitive("asin", np.arcsin)
 acos_p = unary_primitive("acos", np.arccos)
 atan_p = unary_primitive("atan", np.arctan)
@@ -183,6 +180,14 @@ atanh_p = unary_primitive("atanh", np.arctanh)
 is_finite_p = unary_primitive("is_finite", np.isfinite, FLOAT, out_dtype=np.bool_)
 not_p = unary_primitive("not", np.invert, INTEGRAL)
 stop_gradient_p = unary_primitive("stop_gradient", lambda x: x, ANY)
+
+
+@abs_p.def_abstract_eval
+def _abs_abstract_eval(x):
+    _check_kind("abs", x, NUMBER)
+    if x.dtype.kind != "c":
+        return x
+    return core.ShapedArray(x.shape, np.empty((), x.dtype).real.dtype, x.weak_type)  # the modulus
 
 integer_pow_p = core.Primitive("integer_pow")
 integer_pow_p.def_impl(_integer_pow_impl)
@@ -218,8 +223,8 @@ div_p = binary_primitive("div", _scalar_operator(_divide, operator.truediv))
 pow_p = binary_primitive("pow", np.power, FLOAT)
 max_p = binary_primitive("max", np.maximum, ANY)
 min_p = binary_primitive("min", np.minimum, ANY)
-atan2_p = binary_primitive("atan2", np.arctan2, FLOAT)
-rem_p = binary_primitive("rem", np.remainder)
+atan2_p = binary_primitive("atan2", np.arctan2, REAL)
+rem_p = binary_primitive("rem", np.remainder, "iuf")
 eq_p = binary_primitive("eq", np.equal, ANY, out_dtype=np.bool_)
 ne_p = binary_primitive("ne", np.not_equal, ANY, out_dtype=np.bool_)
 lt_p = binary_primitive("lt", np.less, ANY, out_dtype=np.bool_)
@@ -276,7 +281,10 @@ convert_element_type_p = core.Primitive("convert_element_type")
 
 @convert_element_type_p.def_impl
 def _convert_impl(x, *, new_dtype, weak_type):
-    return np.asarray(x).astype(new_dtype)[()]
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and new_dtype.kind != "c":
+        x = x.real  # as JAX: complex to real keeps the real part (NumPy's astype warns)
+    return x.astype(new_dtype)[()]
 
 
 @convert_element_type_p.def_abstract_eval
@@ -323,7 +331,7 @@ ad.defscaled(cosh_p, lambda ans, x: sinh(x))
 ad.defscaled(asinh_p, lambda ans, x: rsqrt(add(_square(x), 1)))
 ad.defscaled(acosh_p, lambda ans, x: rsqrt(mul(sub(x, 1), add(x, 1))))
 ad.defscaled(atanh_p, lambda ans, x: sub(1, _square(x)), divisors=(0,))
-ad.defjvp(abs_p, lambda t, x: select(ge(x, match_scalar(0, x)), t, neg(t)))
+# abs's JVP (real and complex operands) is declared in functrans.lax.complex, beside conj and real.
 for _primitive in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, stop_gradient_p,
                    eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
     ad.defzero(_primitive)
@@ -365,8 +373,9 @@ ad.transpose_rules[div_p] = _div_transpose
 
 
 def _safe_log(x):
-    # log(x) where x > 0; 0 elsewhere, where pow's derivative in the exponent multiplies 0.
-    positive = gt(x, 0)
+    # log(x) where x > 0 (x != 0 for complex x); 0 elsewhere, where pow's derivative in the
+    # exponent multiplies 0.
+    positive = ne(x, 0) if core.get_aval(x).dtype.kind == "c" else gt(x, 0)
     return select(positive, log(select(positive, x, 1)), 0)
 
 
@@ -484,6 +493,8 @@ def _integer_pow_lowering(params, x, operand_avals):
 
 def _convert_lowering(params, x, operand_avals):
     dtype = params["new_dtype"]
+    if operand_avals[0].dtype.kind == "c" and dtype.kind != "c":
+        x = f"{x}.real"
     return f"np.{dtype.name if dtype != np.bool_ else 'bool_'}({x})"
 
 

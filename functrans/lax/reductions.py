@@ -286,6 +286,9 @@ def _extreme(dtype, largest):
         return "np.inf" if largest else "-np.inf"
     if dtype.kind == "b":
         return repr(bool(largest))
+    if dtype.kind == "c":  # complex values are ordered lexicographically, as in NumPy
+        infinity = np.inf if largest else -np.inf
+        return literal_expression(complex(infinity, infinity), dtype)
     info = np.iinfo(dtype)
     return literal_expression(info.max if largest else info.min, dtype)
 

@@ -39,22 +39,26 @@ def dtype_expression(dtype):
     return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
 
 
+def _float_text(number):
+    if np.isnan(number):
+        return "np.nan"
+    if np.isinf(number):
+        return "np.inf" if number > 0 else "-np.inf"
+    return repr(number)
+
+
 def literal_expression(value, dtype):
     value = np.asarray(value)[()]
     if dtype.kind == "b":
         return repr(bool(value))
     if dtype.kind == "f":
-        number = float(value)
-        if np.isnan(number):
-            text = "np.nan"
-        elif np.isinf(number):
-            text = "np.inf" if number > 0 else "-np.inf"
-        else:
-            text = repr(number)
+        text = _float_text(float(value))
         return text if dtype == np.float64 else f"np.{dtype.name}({text})"
     if dtype.kind in "iu":
         return repr(int(value)) if dtype == np.int64 else f"np.{dtype.name}({int(value)})"
-    return f"np.{dtype.name}({complex(value)!r})"
+    # complex: built from its parts, so infinite and NaN parts have a spelling numba reads
+    value = complex(value)
+    return f"np.{dtype.name}(complex({_float_text(value.real)}, {_float_text(value.imag)}))"
 
 
 def cast(expression, dtype):
