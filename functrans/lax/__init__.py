@@ -6,6 +6,7 @@ promotes). Control flow (cond, while_loop, scan, ...) lives here too.
 """
 from functrans.lax.complex import complex, conj, imag, real
 from functrans.lax.control_flow import cond, fori_loop, scan, switch, while_loop
+from functrans.lax.fourier import FftType, fft
 from functrans.lax.elementwise import (
     abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, ceil, convert_element_type, cos,
     cosh, div, eq, erf, exp, expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p,

@@ -11,7 +11,7 @@ import sys as _sys
 
 import numpy as _np
 
-from functrans.numpy import _array_methods
+from functrans.numpy import _array_methods, fft
 from functrans.numpy._complex import (
     angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, real_if_close,
 )
