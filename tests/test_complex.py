@@ -162,7 +162,8 @@ def test_numpy_functions_traced_match_numpy():
     functions = [fnp.real, fnp.imag, fnp.conj, fnp.conjugate, fnp.angle,
                  lambda a: fnp.angle(a, deg=True), fnp.iscomplex, fnp.isreal, fnp.abs,
                  lambda a: a.real, lambda a: a.imag, lambda a: a.conj(), fnp.sign,
-                 lambda a: fnp.var(a), lambda a: fnp.std(a), lambda a: fnp.vdot(a, a)]
+                 lambda a: fnp.var(a), lambda a: fnp.std(a), lambda a: fnp.vdot(a, a),
+                 lambda a: fnp.rint(a * 3), lambda a: fnp.round(a * 3, 1)]
     for value in values:
         for function in functions:
             expected = function(value)

@@ -462,8 +462,7 @@ for _primitive, _template in [
         (add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"),
         (pow_p, "({0} ** {1})"), (max_p, "np.maximum({0}, {1})"), (min_p, "np.minimum({0}, {1})"),
         (atan2_p, "np.arctan2({0}, {1})"), (rem_p, "np.remainder({0}, {1})"),
-        (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})"), (lt_p, "({0} < {1})"),
-        (le_p, "({0} <= {1})"), (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"),
+        (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})"),
         (and_p, "({0} & {1})"), (or_p, "({0} | {1})"), (xor_p, "({0} ^ {1})"),
         (select_p, "({1} if {0} else {2})"), (not_p, "np.invert({0})")]:
     lowering.defscalar(_primitive, _template)
@@ -498,6 +497,20 @@ def _convert_lowering(params, x, operand_avals):
     return f"np.{dtype.name if dtype != np.bool_ else 'bool_'}({x})"
 
 
+def _ordered_lowering(operator_text):
+    """``x < y`` and the like; complex values in NumPy's lexicographic order (numba has none)."""
+    strict = operator_text[0]
+
+    def rule(params, x, y, operand_avals):
+        if operand_avals[0].dtype.kind != "c":
+            return f"({x} {operator_text} {y})"
+        return (f"({x}.real {strict} {y}.real or "
+                f"({x}.real == {y}.real and {x}.imag {operator_text} {y}.imag))")
+    return rule
+
+
+for _primitive, _operator in ((lt_p, "<"), (le_p, "<="), (gt_p, ">"), (ge_p, ">=")):
+    lowering.scalar_rules[_primitive] = _ordered_lowering(_operator)
 lowering.scalar_rules[div_p] = _div_lowering
 lowering.scalar_rules[integer_pow_p] = _integer_pow_lowering
 lowering.scalar_rules[convert_element_type_p] = _convert_lowering
