@@ -416,8 +416,8 @@ def _complex_select_args(data):
 COMPLEX_CASES = [
     complex_unary("neg", lax.neg, linear=True),
     complex_unary("sin", lax.sin), complex_unary("cos", lax.cos),
-    complex_unary("tan", lax.tan, (-1.0, 1.0), (-1.0, 1.0)), complex_unary("tanh", lax.tanh,
-                                                                             (-1.0, 1.0), (-1.0, 1.0)),
+    complex_unary("tan", lax.tan, (-1.0, 1.0), (-1.0, 1.0)),
+    complex_unary("tanh", lax.tanh, (-1.0, 1.0), (-1.0, 1.0)),
     complex_unary("exp", lax.exp), complex_unary("expm1", lax.expm1),
     complex_unary("log", lax.log, (0.2, 2.0)), complex_unary("log1p", lax.log1p, (-0.7, 2.0)),
     complex_unary("sqrt", lax.sqrt, (0.2, 2.0)), complex_unary("rsqrt", lax.rsqrt, (0.2, 2.0)),

@@ -160,9 +160,11 @@ UNARY = [lax.neg, lax.sin, lax.cos, lax.tan, lax.tanh, lax.exp, lax.expm1, lax.l
          lambda z: lax.complex(lax.imag(z), lax.real(z)),
          lambda z: lax.reduce_sum(z, (1,)), lambda z: lax.reduce_prod(z, (0, 1)),
          lambda z: lax.reduce_max(z, (1,)), lambda z: lax.reduce_min(z, (0,)),
-         lambda z: lax.cumsum(z, 1), lambda z: lax.cumprod(z, 0)]
+         lambda z: lax.cumsum(z, 1), lambda z: lax.cumprod(z, 0), lambda z: lax.argmax(z, 1),
+         lambda z: lax.argmin(z, 0)]
 BINARY = [lax.add, lax.sub, lax.mul, lax.div, lax.pow, lax.eq, lax.ne, lax.max, lax.min,
-          lax.lt, lax.le, lax.gt, lax.ge, lambda z, w: lax.lt(z, lax.complex(lax.real(z), lax.imag(w))),
+          lax.lt, lax.le, lax.gt, lax.ge,
+          lambda z, w: lax.lt(z, lax.complex(lax.real(z), lax.imag(w))),  # real parts tie
           lambda z, w: lax.select(lax.eq(lax.real(z), lax.real(z)), z, w),
           lambda z, w: lax.dot_general(z, w, (((1,), (1,)), ((), ()))),
           lambda z, w: lax.dot_general(z, w, (((0,), (0,)), ((), ()))),

@@ -156,7 +156,8 @@ def every_transform(x64, x32, z128, z64):
     results = []
     for x in (x64, x32, z128, z64):
         results += [fnp.fft.fft(x, n=7), fnp.fft.ifft2(x, norm="ortho"),
-                    fnp.fft.irfftn(x, s=(4, 6), axes=(0, 1)), fnp.fft.hfft(x, axis=0, norm="forward"),
+                    fnp.fft.irfftn(x, s=(4, 6), axes=(0, 1)),
+                    fnp.fft.hfft(x, axis=0, norm="forward"),
                     fnp.fft.fftshift(fnp.fft.fftn(x, axes=(1,)))]
     for x in (x64, x32):
         results += [fnp.fft.rfft(x, n=4, axis=0), fnp.fft.rfft2(x), fnp.fft.ihfft(x)]

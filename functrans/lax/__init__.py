@@ -4,7 +4,7 @@ Each function binds one primitive of the table; operands of binary
 operations share one shape and dtype (``functrans.numpy`` broadcasts and
 promotes). Control flow (cond, while_loop, scan, ...) lives here too.
 """
-from functrans.lax.complex import complex, conj, imag, real
+from functrans.lax.complex_numbers import complex, conj, imag, real
 from functrans.lax.control_flow import cond, fori_loop, scan, switch, while_loop
 from functrans.lax.fourier import FftType, fft
 from functrans.lax.elementwise import (

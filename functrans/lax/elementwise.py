@@ -331,7 +331,7 @@ ad.defscaled(cosh_p, lambda ans, x: sinh(x))
 ad.defscaled(asinh_p, lambda ans, x: rsqrt(add(_square(x), 1)))
 ad.defscaled(acosh_p, lambda ans, x: rsqrt(mul(sub(x, 1), add(x, 1))))
 ad.defscaled(atanh_p, lambda ans, x: sub(1, _square(x)), divisors=(0,))
-# abs's JVP (real and complex operands) is declared in functrans.lax.complex, beside conj and real.
+# abs's JVP (real and complex operands) is in functrans.lax.complex_numbers, beside conj.
 for _primitive in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, stop_gradient_p,
                    eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
     ad.defzero(_primitive)

@@ -7,8 +7,8 @@ last of ``fft_lengths`` is the real output's length). Normalization is NumPy's d
 scales for the other ``norm`` modes and moves, pads and crops axes.
 
 Every transform is linear. Transposes are taken under the bilinear form
-``<a, b> = Re(sum(a * b))`` (see functrans.lax.complex): the DFT matrix is symmetric, so
-FFT and IFFT are their own transposes. RFFT keeps one of each pair of conjugate
+``<a, b> = Re(sum(a * b))`` (see functrans.lax.complex_numbers): the DFT matrix is
+symmetric, so FFT and IFFT are their own transposes. RFFT keeps one of each pair of conjugate
 frequencies and IRFFT uses each kept frequency twice (the first, and the Nyquist one for
 an even length, once), so their transposes are each other's with that weighting:
 ``RFFT^T(c) = N * IRFFT(conj(c) / w)`` and ``IRFFT^T(c) = conj(RFFT(c)) * w / N``, with
@@ -22,7 +22,7 @@ import numpy as np
 from functrans import core
 from functrans.lax import elementwise as ew
 from functrans.lax._util import shape_error
-from functrans.lax.complex import complex_dtype, conj, real_dtype
+from functrans.lax.complex_numbers import complex_dtype, conj, real_dtype
 from functrans.lax.shapes import broadcast_in_dim
 from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap

@@ -294,9 +294,11 @@ def _extreme(dtype, largest):
 
 
 def _arg_update(better):
+    # np.greater / np.less rather than > and <: numba orders complex values (lexicographically,
+    # as NumPy) only through the ufuncs.
     def update(accumulator, value, position, index):
         return (f"if {position} < 0 or ({accumulator} == {accumulator} and "
-                f"({value} {better} {accumulator} or {value} != {value})):\n"
+                f"({better}({value}, {accumulator}) or {value} != {value})):\n"
                 f"    {accumulator} = {value}\n"
                 f"    {position} = {index}")
     return update
@@ -314,5 +316,5 @@ lowering.reduction_rules[reduce_and_p] = lowering.Reducer(
     lambda dtype: "True", lambda acc, v: f"{acc} = {acc} and {v}")
 lowering.reduction_rules[reduce_or_p] = lowering.Reducer(
     lambda dtype: "False", lambda acc, v: f"{acc} = {acc} or {v}")
-lowering.reduction_rules[argmax_p] = lowering.Reducer(None, _arg_update(">"))
-lowering.reduction_rules[argmin_p] = lowering.Reducer(None, _arg_update("<"))
+lowering.reduction_rules[argmax_p] = lowering.Reducer(None, _arg_update("np.greater"))
+lowering.reduction_rules[argmin_p] = lowering.Reducer(None, _arg_update("np.less"))

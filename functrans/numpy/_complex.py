@@ -2,7 +2,7 @@
 
 On real input they behave as NumPy's do: ``real`` is the input itself, ``imag`` is zeros
 of its dtype, ``conj`` is the input. Derivatives follow JAX's conventions (see
-:mod:`functrans.lax.complex`).
+:mod:`functrans.lax.complex_numbers`).
 """
 import math
 
