@@ -9,7 +9,7 @@ rocket-fft under ``jit``. ``norm`` is NumPy's: "backward" (the default), "ortho"
 
 >>> import functrans, functrans.numpy as fnp
 >>> functrans.grad(lambda x: fnp.sum(fnp.abs(fnp.fft.rfft(x)) ** 2))(np.ones(4))
-array([16., 16., 16., 16.])
+array([8., 8., 8., 8.])
 """
 import functools
 import math
