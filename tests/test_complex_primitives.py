@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import functrans
 import functrans.numpy as fnp
-from functrans import core, lax, tree
+from functrans import lax, tree
 from functrans.ir import eval_ir
 from functrans.testing import check_grads
 from primitive_cases import COMPLEX_CASES
@@ -72,6 +72,16 @@ def test_jvp_matches_finite_differences(case, data):
     function = array_function(case, args, case.float_argnums)
     check_grads(function, [args[i] for i in case.float_argnums], order=1, modes=("fwd",),
                 atol=case.tolerance, rtol=case.tolerance)
+
+
+@pytest.mark.parametrize("case", cases(lambda c: c.finite_differences and not c.linear))
+@settings(max_examples=3, deadline=None)
+@given(data=st.data())
+def test_second_order_derivatives(case, data):
+    args = case.draw(data)
+    function = array_function(case, args, case.float_argnums)
+    check_grads(function, [args[i] for i in case.float_argnums], order=2,
+                atol=case.tolerance * 10, rtol=case.tolerance * 10)
 
 
 @pytest.mark.parametrize("case", cases(lambda c: not c.finite_differences))

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from functrans import core, lax
+from functrans import lax
 from functrans.lax.fourier import FftType
 from functrans.numpy._dispatch import Tracer, array_operand, is_eager
 from functrans.numpy._promotion import aval, cast
