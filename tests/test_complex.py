@@ -197,3 +197,11 @@ def test_vmap_and_jit_of_complex_gradients():
                                rtol=1e-12)
     holomorphic = functrans.jit(functrans.vmap(functrans.grad(fnp.tanh, holomorphic=True)))
     np.testing.assert_allclose(holomorphic(Z / 4), 1 - np.tanh(Z / 4) ** 2, rtol=1e-13)
+
+
+def test_complex_construction_keeps_infinite_parts():
+    parts = (np.array([0.0, np.inf, -1.0]), np.array([np.inf, 0.0, np.nan]))
+    expected = np.array([complex(0, np.inf), complex(np.inf, 0), complex(-1, np.nan)])
+    for got in (lax.complex(*parts), functrans.jit(lax.complex)(*parts)):
+        np.testing.assert_array_equal(got.real, expected.real)
+        np.testing.assert_array_equal(got.imag, expected.imag)

@@ -33,7 +33,7 @@ def _check_complex(name, aval):
 
 def _part_primitive(name, numpy_part):
     primitive = core.Primitive(name)
-    primitive.def_impl(lambda x: np.asarray(numpy_part(x))[()])
+    primitive.def_impl(lambda x: np.array(numpy_part(x))[()])  # a copy: NumPy's is a strided view
 
     @primitive.def_abstract_eval
     def abstract_eval(x):
@@ -57,9 +57,14 @@ def _conj_abstract_eval(x):
 
 
 complex_p = core.Primitive("complex")
-complex_p.def_impl(lambda x, y: np.asarray(
-    np.asarray(x) + 1j * np.asarray(y), complex_dtype(np.result_type(x))
-)[()])
+
+
+@complex_p.def_impl
+def _complex_impl(x, y):
+    x = np.asarray(x)
+    out = np.empty(x.shape, complex_dtype(x.dtype))
+    out.real, out.imag = x, y  # not x + 1j * y, which turns an infinite y into a NaN real part
+    return out[()]
 
 
 @complex_p.def_abstract_eval
@@ -111,8 +116,7 @@ def _as_complex(x, dtype):
 #   Re(c * conj(t)) = Re(conj(c) * t)         conj^T(c) = conj(c)
 #   Re(c * (x + iy)) = Re(c) x - Im(c) y      complex^T(c) = (Re c, -Im c)
 ad.deflinear(real_p, lambda cotangent, x: [_as_complex(cotangent, x.aval.dtype)])
-ad.deflinear(imag_p, lambda cotangent, x: [
-    complex(0.0, ew.neg(cotangent))])
+ad.deflinear(imag_p, lambda cotangent, x: [complex(0.0, ew.neg(cotangent))])
 ad.deflinear(conj_p, lambda cotangent, x: [conj(cotangent)])
 
 
