@@ -18,7 +18,7 @@ from functrans.lowering import rules
 
 #: Names the generated code refers to, which the IR's variables must not shadow.
 _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "float", "bool",
-             "abs", "len", "print", "type", "object", "list", "tuple", "matmul"}
+             "abs", "len", "print", "type", "object", "list", "tuple", "matmul", "complex"}
 
 #: A loop runs in parallel from this much work: its elements, each weighted by 1 plus
 #: COSTLY_WEIGHT per costly operation (rules.COSTLY) fused into it. Below it, threads save
@@ -460,6 +460,8 @@ class LoopBody:
 def generate_functions(ir, function_name="kernel"):
     """The functions ``(name, source, uses_prange)`` of the module for ``ir`` (already
     optimised): the functions of its sub-IRs first, ``function_name`` last."""
+    if keyword.iskeyword(function_name) or function_name in _RESERVED:
+        function_name = f"kernel_{function_name}"  # jit(lax.complex) must not hide complex()
     module = Module()
     module.names.add(function_name)
     writer = KernelWriter(ir, module)
