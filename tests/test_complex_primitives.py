@@ -49,7 +49,7 @@ def cases(predicate=lambda case: True):
 
 
 @pytest.mark.parametrize("case", cases())
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(data=st.data())
 def test_shape_rule_and_interpreter_match_implementation(case, data):
     args = case.draw(data)
@@ -65,7 +65,7 @@ def test_shape_rule_and_interpreter_match_implementation(case, data):
 
 
 @pytest.mark.parametrize("case", cases(lambda c: c.finite_differences))
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(data=st.data())
 def test_jvp_matches_finite_differences(case, data):
     args = case.draw(data)
@@ -85,7 +85,7 @@ def test_second_order_derivatives(case, data):
 
 
 @pytest.mark.parametrize("case", cases(lambda c: not c.finite_differences))
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(data=st.data())
 def test_jvp_is_zero_where_the_derivative_is_zero_by_definition(case, data):
     args = case.draw(data)
@@ -97,7 +97,7 @@ def test_jvp_is_zero_where_the_derivative_is_zero_by_definition(case, data):
 
 
 @pytest.mark.parametrize("case", cases(lambda c: c.finite_differences))
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(data=st.data())
 def test_vjp_matches_jvp(case, data):
     args = case.draw(data)
@@ -107,7 +107,7 @@ def test_vjp_matches_jvp(case, data):
 
 
 @pytest.mark.parametrize("case", cases(lambda c: c.linear))
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(data=st.data())
 def test_transpose_identity(case, data):
     args = case.draw(data)
@@ -125,7 +125,7 @@ def test_transpose_identity(case, data):
 
 
 @pytest.mark.parametrize("case", cases())
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(data=st.data())
 def test_vmap_matches_loop(case, data):
     args = case.draw(data)
@@ -187,6 +187,7 @@ def every_operation(z, w):
         fnp.rint(z * 3), fnp.round(z, 1), fnp.sort(z, axis=1)]
 
 
+@pytest.mark.slow  # one numba compile of a large kernel
 def test_jit_matches_eager_on_every_complex_operation():
     compiled = functrans.jit(every_operation)(Z, W)
     for index, (expected, got) in enumerate(zip(every_operation(Z, W), compiled)):

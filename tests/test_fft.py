@@ -164,6 +164,7 @@ def every_transform(x64, x32, z128, z64):
     return results
 
 
+@pytest.mark.slow  # one numba compile of a large kernel
 def test_jit_matches_eager():
     arguments = (REAL[0], REAL[0].astype(np.float32), COMPLEX[0], COMPLEX[0].astype(np.complex64))
     compiled = functrans.jit(every_transform)(*arguments)
