@@ -117,7 +117,8 @@ def real_if_close(a, tol=100):
     except ConcretizationError:
         raise TypeError(at_user_line(
             "real_if_close returns a real or a complex array depending on the values, which "
-            "are not known under jit; use real(a) (or keep a complex) explicitly")) from None
+            "are not known under jit or vmap; use real(a) (or keep a complex) explicitly")
+        ) from None
     if np.isrealobj(np.real_if_close(value, tol=tol)):
         return lax.real(a)
     return a
