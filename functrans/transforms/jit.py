@@ -33,7 +33,6 @@ class CompiledIR:
     """An IR compiled to a numba function, with NumPy values in and out."""
 
     def __init__(self, ir, name):
-        from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
         from functrans.lowering.codegen import generate_functions
         from functrans.lowering.compile import compile_module, module_source
         from functrans.lowering.optimize import optimize
