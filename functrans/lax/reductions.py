@@ -1,22 +1,15 @@
 
 
 """Reductions, cumulative operations and sorting."""
-
 import numpy as np
 
 from functrans import core
-
 from functrans.lax import elementwise as ew
-
 from functrans.lax._util import normalize_axes, shape_error
-
 from functrans.lax.shapes import (
     broadcast_in_dim, concatenate, iota, reshape, slice, take_along_axis, transpose)
-
 from functrans.lowering import rules as lowering_rules
-
 from functrans.lowering.codegen import literal_expression
-
 from functrans.transforms import ad, vmap
 
 
@@ -49,7 +42,6 @@ def _typed(numpy_reduce):
 reduce_sum_p = _reduction_primitive("reduce_sum", _typed(np.sum), "iufc")
 
 
-
 def _reducer(primitive):
     def reduce(x, axes):
         axes = normalize_axes(axes, core.get_aval(x).ndim)
@@ -59,21 +51,17 @@ def _reducer(primitive):
     return reduce
 
 
-
 reduce_sum = _reducer(reduce_sum_p)
-
 
 
 def _kept_dimensions(ndim, axes):
     return tuple(d for d in range(ndim) if d not in axes)
 
 
-
 ad.deflinear(reduce_sum_p, lambda cotangent, x, *, axes: [
     broadcast_in_dim(cotangent, x.aval.shape, _kept_dimensions(x.aval.ndim, axes))])
 
 vmap.defaxes_shifted(reduce_sum_p, "axes")
-
 
 
 def _extreme(dtype, largest):
@@ -85,7 +73,6 @@ def _extreme(dtype, largest):
     return literal_expression(info.max if largest else info.min, dtype)
 
 
-
 def _arg_update(better):
     def update(accumulator, value, position, index):
         return (f"if {position} < 0 or ({accumulator} == {accumulator} and "
@@ -93,7 +80,6 @@ def _arg_update(better):
                 f"    {accumulator} = {value}\n"
                 f"    {position} = {index}")
     return update
-
 
 
 lowering_rules.reduction_rules[reduce_sum_p] = lowering_rules.Reducer(
@@ -105,7 +91,6 @@ lowering_rules.reduction_rules[reduce_sum_p] = lowering_rules.Reducer(
 reduce_prod_p = _reduction_primitive("reduce_prod", _typed(np.prod), "iufc")
 
 reduce_prod = _reducer(reduce_prod_p)
-
 
 
 def _exclusive_products(x, axis, reverse):
@@ -124,7 +109,6 @@ def _exclusive_products(x, axis, reverse):
     return concatenate([ones, slice(inclusive, start, limit)], axis)
 
 
-
 def _reduce_prod_jvp(t, x, *, axes):
     # d prod = sum_i t_i * prod_{j != i} x_j, with the products of the others built from
     # prefix and suffix products so that zeros in x are handled exactly.
@@ -138,7 +122,6 @@ def _reduce_prod_jvp(t, x, *, axes):
     last = len(flat_shape) - 1
     others = ew.mul(_exclusive_products(flat, last, False), _exclusive_products(flat, last, True))
     return reduce_sum(ew.mul(flat_t, others), (last,))
-
 
 
 ad.defjvp(reduce_prod_p, _reduce_prod_jvp)
@@ -156,7 +139,6 @@ reduce_max_p = _reduction_primitive("reduce_max", np.max, "biufc")
 reduce_max = _reducer(reduce_max_p)
 
 
-
 def _extremum_jvp(primitive):
     def jvp(t, ans, x, *, axes):
         # The tangent of the extreme element; ties share it equally.
@@ -166,7 +148,6 @@ def _extremum_jvp(primitive):
                                               core.get_aval(t).dtype)
         return ew.div(reduce_sum(ew.mul(t, at_extremum), axes), reduce_sum(at_extremum, axes))
     ad.defjvp_with_output(primitive, jvp)
-
 
 
 _extremum_jvp(reduce_max_p)
@@ -234,16 +215,13 @@ def _arg_primitive(name, numpy_arg):
     return primitive
 
 
-
 argmax_p = _arg_primitive("argmax", np.argmax)
-
 
 
 def argmax(x, axis, index_dtype=np.int64):
     """Index of the first largest element along ``axis`` (NaN counts as largest)."""
     axis = normalize_axes((axis,), core.get_aval(x).ndim)[0]
     return argmax_p.bind(x, axis=axis, index_dtype=np.dtype(index_dtype))
-
 
 
 vmap.defaxes_shifted(argmax_p, "axis")
@@ -256,12 +234,10 @@ lowering_rules.reduction_rules[argmax_p] = lowering_rules.Reducer(None, _arg_upd
 argmin_p = _arg_primitive("argmin", np.argmin)
 
 
-
 def argmin(x, axis, index_dtype=np.int64):
     """Index of the first smallest element along ``axis`` (NaN counts as smallest)."""
     axis = normalize_axes((axis,), core.get_aval(x).ndim)[0]
     return argmin_p.bind(x, axis=axis, index_dtype=np.dtype(index_dtype))
-
 
 
 vmap.defaxes_shifted(argmin_p, "axis")
@@ -290,9 +266,7 @@ def _cumulative_primitive(name, numpy_cumulative):
     return primitive
 
 
-
 cumsum_p = _cumulative_primitive("cumsum", np.cumsum)
-
 
 
 def cumsum(x, axis, reverse=False):
@@ -301,12 +275,10 @@ def cumsum(x, axis, reverse=False):
     return cumsum_p.bind(x, axis=axis, reverse=bool(reverse))
 
 
-
 ad.deflinear(cumsum_p, lambda cotangent, x, *, axis, reverse: [
     cumsum(cotangent, axis, not reverse)])
 
 vmap.defaxes_shifted(cumsum_p, "axis")
-
 
 
 def _cumulative_emitter(update):
@@ -332,7 +304,6 @@ def _cumulative_emitter(update):
     return emit
 
 
-
 lowering_rules.emit_rules[cumsum_p] = _cumulative_emitter("+")
 
 
@@ -341,12 +312,10 @@ lowering_rules.emit_rules[cumsum_p] = _cumulative_emitter("+")
 cumprod_p = _cumulative_primitive("cumprod", np.cumprod)
 
 
-
 def cumprod(x, axis, reverse=False):
     """Running product along ``axis`` (from the end when ``reverse``)."""
     axis = normalize_axes((axis,), core.get_aval(x).ndim)[0]
     return cumprod_p.bind(x, axis=axis, reverse=bool(reverse))
-
 
 
 def _shift_along_axis(x, distance, axis, fill, reverse):
@@ -364,7 +333,6 @@ def _shift_along_axis(x, distance, axis, fill, reverse):
     return concatenate([filler, slice(x, start, limit)], axis)
 
 
-
 def _cumprod_jvp(primals, tangents, *, axis, reverse):
     # The parallel-prefix form y_i <- y_i * y_{i-d} for d = 1, 2, 4, ... is a chain of
     # products, so its tangent follows from the product rule with no division by x.
@@ -379,7 +347,6 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
         y = ew.mul(y, y_shifted)
         distance *= 2
     return cumprod_p.bind(x, axis=axis, reverse=reverse), y_tangent
-
 
 
 ad.jvp_rules[cumprod_p] = _cumprod_jvp
@@ -401,11 +368,9 @@ def _sort_impl(*operands, dimension, num_keys):
     return [np.take_along_axis(o, order, axis=dimension) for o in operands]
 
 
-
 sort_p = core.Primitive("sort", multiple_results=True)
 
 sort_p.def_impl(_sort_impl)
-
 
 
 @sort_p.def_abstract_eval
@@ -416,13 +381,11 @@ def _sort_abstract_eval(*operands, dimension, num_keys):
     return list(operands)
 
 
-
 def sort(operands, dimension=-1, num_keys=1):
     """All ``operands`` sorted (stably) along ``dimension`` by the first ``num_keys``."""
     operands = tuple(operands)
     dimension = normalize_axes((dimension,), core.get_aval(operands[0]).ndim)[0]
     return tuple(sort_p.bind(*operands, dimension=dimension, num_keys=int(num_keys)))
-
 
 
 def _sort_jvp(primals, tangents, *, dimension, num_keys):
@@ -435,11 +398,9 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
     return sorted_primals, sorted_tangents
 
 
-
 ad.jvp_rules[sort_p] = _sort_jvp
 
 vmap.defaxes_shifted(sort_p, "dimension")
-
 
 
 def _emit_sort(writer, equation, operands, outputs):
@@ -464,7 +425,6 @@ def _emit_sort(writer, equation, operands, outputs):
     for operand, out in zip(operands, outputs):
         writer.line(f"{line_of(out)} = {line_of(operand)}[{order}]")
     writer.close(len(outer))
-
 
 
 lowering_rules.emit_rules[sort_p] = _emit_sort

@@ -1,19 +1,12 @@
-
-
 """Primitives that move data without arithmetic: broadcasting, reshaping, slicing,
 gathering, scattering, concatenating, padding. All are linear in their array
 operands, so each has a transpose rule beside its definition.
 """
-
 import numpy as np
 
 from functrans import core, dtypes
-
 from functrans.lax._util import normalize_axes, shape_error
-
 from functrans.lowering import rules as lowering_rules
-
-
 from functrans.transforms import ad, vmap
 
 
@@ -34,7 +27,6 @@ def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
     return np.broadcast_to(x.reshape(expanded), shape)
 
 
-
 def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
     if len(broadcast_dimensions) != x.ndim or any(
             not (x.shape[i] == 1 or x.shape[i] == shape[d]) for i, d in enumerate(broadcast_dimensions)):
@@ -44,10 +36,8 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
     return core.ShapedArray(shape, x.dtype, x.weak_type)
 
 
-
 broadcast_in_dim_p = _primitive("broadcast_in_dim", _broadcast_in_dim_impl,
                                 _broadcast_in_dim_abstract_eval)
-
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):
@@ -59,7 +49,6 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
     return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
 
 
-
 def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
     in_shape = x.aval.shape
     summed = [d for d in range(len(shape)) if d not in broadcast_dimensions]
@@ -68,15 +57,12 @@ def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
     return [reshape(total, in_shape)]
 
 
-
 def reduce_sum_for_transpose(x, axes):
     from functrans.lax.reductions import reduce_sum
     return reduce_sum(x, axes) if axes else x
 
 
-
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
-
 
 
 def _broadcast_in_dim_batch(values, batch_axes, *, shape, broadcast_dimensions):
@@ -86,9 +72,7 @@ def _broadcast_in_dim_batch(values, batch_axes, *, shape, broadcast_dimensions):
     return broadcast_in_dim(x, (size,) + shape, (0,) + vmap._shift(broadcast_dimensions)), 0
 
 
-
 vmap.batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
-
 
 
 def _offset(start, index, step=1):
@@ -96,12 +80,10 @@ def _offset(start, index, step=1):
     return term if start == 0 else f"({start} + {term})"
 
 
-
 def _broadcast_in_dim_index(params, operand_avals, out_aval, index):
     (operand,) = operand_avals
     return ["0" if operand.shape[i] == 1 else index[d]
             for i, d in enumerate(params["broadcast_dimensions"])]
-
 
 
 lowering_rules.defindex(broadcast_in_dim_p, _broadcast_in_dim_index)
@@ -115,10 +97,8 @@ def _reshape_abstract_eval(x, *, new_sizes):
     return core.ShapedArray(new_sizes, x.dtype, x.weak_type)
 
 
-
 reshape_p = _primitive("reshape", lambda x, *, new_sizes: np.reshape(x, new_sizes),
                        _reshape_abstract_eval)
-
 
 
 def reshape(x, new_sizes):
@@ -128,9 +108,7 @@ def reshape(x, new_sizes):
     return reshape_p.bind(x, new_sizes=new_sizes)
 
 
-
 ad.deflinear(reshape_p, lambda cotangent, x, *, new_sizes: [reshape(cotangent, x.aval.shape)])
-
 
 
 def _reshape_batch(values, batch_axes, *, new_sizes):
@@ -138,9 +116,7 @@ def _reshape_batch(values, batch_axes, *, new_sizes):
     return reshape(x, (core.get_aval(x).shape[0],) + new_sizes), 0
 
 
-
 vmap.batch_rules[reshape_p] = _reshape_batch
-
 
 
 def _reshape_index(params, operand_avals, out_aval, index):
@@ -158,7 +134,6 @@ def _reshape_index(params, operand_avals, out_aval, index):
     return [f"(({flat}) // {int(s)}) % {n}" for s, n in zip(in_strides, operand.shape)]
 
 
-
 lowering_rules.defindex(reshape_p, _reshape_index)
 
 
@@ -171,10 +146,8 @@ def _transpose_abstract_eval(x, *, permutation):
     return core.ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
 
 
-
 transpose_p = _primitive("transpose", lambda x, *, permutation: np.transpose(x, permutation),
                          _transpose_abstract_eval)
-
 
 
 def transpose(x, permutation):
@@ -184,10 +157,8 @@ def transpose(x, permutation):
     return transpose_p.bind(x, permutation=permutation)
 
 
-
 ad.deflinear(transpose_p, lambda cotangent, x, *, permutation:
              [transpose(cotangent, tuple(np.argsort(permutation)))])
-
 
 
 def _transpose_batch(values, batch_axes, *, permutation):
@@ -195,9 +166,7 @@ def _transpose_batch(values, batch_axes, *, permutation):
     return transpose(x, (0,) + vmap._shift(permutation)), 0
 
 
-
 vmap.batch_rules[transpose_p] = _transpose_batch
-
 
 
 def _transpose_index(params, operand_avals, out_aval, index):
@@ -205,7 +174,6 @@ def _transpose_index(params, operand_avals, out_aval, index):
     for out_dimension, operand_dimension in enumerate(params["permutation"]):
         mapped[operand_dimension] = index[out_dimension]
     return mapped
-
 
 
 lowering_rules.defindex(transpose_p, _transpose_index)
@@ -221,10 +189,8 @@ def _squeeze_abstract_eval(x, *, dimensions):
                             x.dtype, x.weak_type)
 
 
-
 squeeze_p = _primitive("squeeze", lambda x, *, dimensions: np.squeeze(x, dimensions),
                        _squeeze_abstract_eval)
-
 
 
 def squeeze(x, dimensions):
@@ -232,17 +198,14 @@ def squeeze(x, dimensions):
     return squeeze_p.bind(x, dimensions=dimensions) if dimensions else x
 
 
-
 ad.deflinear(squeeze_p, lambda cotangent, x, *, dimensions: [reshape(cotangent, x.aval.shape)])
 
 vmap.defaxes_shifted(squeeze_p, "dimensions")
 
 
-
 def _squeeze_index(params, operand_avals, out_aval, index):
     kept = iter(index)
     return ["0" if d in params["dimensions"] else next(kept) for d in range(operand_avals[0].ndim)]
-
 
 
 lowering_rules.defindex(squeeze_p, _squeeze_index)
@@ -257,10 +220,8 @@ def _expand_dims_abstract_eval(x, *, dimensions):
     return core.ShapedArray(shape, x.dtype, x.weak_type)
 
 
-
 expand_dims_p = _primitive("expand_dims", lambda x, *, dimensions: np.expand_dims(x, dimensions),
                            _expand_dims_abstract_eval)
-
 
 
 def expand_dims(x, dimensions):
@@ -269,16 +230,13 @@ def expand_dims(x, dimensions):
     return expand_dims_p.bind(x, dimensions=dimensions) if dimensions else x
 
 
-
 ad.deflinear(expand_dims_p, lambda cotangent, x, *, dimensions: [reshape(cotangent, x.aval.shape)])
 
 vmap.defaxes_shifted(expand_dims_p, "dimensions")
 
 
-
 def _expand_dims_index(params, operand_avals, out_aval, index):
     return [i for d, i in enumerate(index) if d not in params["dimensions"]]
-
 
 
 lowering_rules.defindex(expand_dims_p, _expand_dims_index)
@@ -290,12 +248,10 @@ rev_p = _primitive("rev", lambda x, *, dimensions: np.flip(x, dimensions),
                    lambda x, *, dimensions: x)
 
 
-
 def rev(x, dimensions):
     """``x`` reversed along ``dimensions``."""
     dimensions = normalize_axes(dimensions, core.get_aval(x).ndim)
     return rev_p.bind(x, dimensions=dimensions) if dimensions else x
-
 
 
 ad.deflinear(rev_p, lambda cotangent, x, *, dimensions: [rev(cotangent, dimensions)])
@@ -303,12 +259,10 @@ ad.deflinear(rev_p, lambda cotangent, x, *, dimensions: [rev(cotangent, dimensio
 vmap.defaxes_shifted(rev_p, "dimensions")
 
 
-
 def _rev_index(params, operand_avals, out_aval, index):
     shape = operand_avals[0].shape
     return [f"({shape[d] - 1} - {i})" if d in params["dimensions"] else i
             for d, i in enumerate(index)]
-
 
 
 lowering_rules.defindex(rev_p, _rev_index)
@@ -321,7 +275,6 @@ def _slice_impl(x, *, start_indices, limit_indices, strides):
                                zip(start_indices, limit_indices, strides))]
 
 
-
 def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
     if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
             not 0 <= s <= l <= n or st < 1
@@ -332,9 +285,7 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
     return core.ShapedArray(shape, x.dtype, x.weak_type)
 
 
-
 slice_p = _primitive("slice", _slice_impl, _slice_abstract_eval)
-
 
 
 def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax name)
@@ -346,7 +297,6 @@ def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax nam
     if start_indices == (0,) * len(shape) and limit_indices == shape and set(strides) <= {1}:
         return x
     return slice_p.bind(x, start_indices=start_indices, limit_indices=limit_indices, strides=strides)
-
 
 
 def _slice_transpose(cotangent, x, *, start_indices, limit_indices, strides):
@@ -361,9 +311,7 @@ def _slice_transpose(cotangent, x, *, start_indices, limit_indices, strides):
     return [pad(cotangent, np.zeros((), cotangent.dtype)[()], config)]
 
 
-
 ad.deflinear(slice_p, _slice_transpose)
-
 
 
 def _slice_batch(values, batch_axes, *, start_indices, limit_indices, strides):
@@ -372,15 +320,12 @@ def _slice_batch(values, batch_axes, *, start_indices, limit_indices, strides):
     return slice(x, (0,) + start_indices, (size,) + limit_indices, (1,) + strides), 0
 
 
-
 vmap.batch_rules[slice_p] = _slice_batch
-
 
 
 def _slice_index(params, operand_avals, out_aval, index):
     return [_offset(start, i, step) for start, step, i in
             zip(params["start_indices"], params["strides"], index)]
-
 
 
 lowering_rules.defindex(slice_p, _slice_index)
@@ -392,12 +337,10 @@ def _clamped_starts(starts, operand_shape, sizes):
     return [int(np.clip(int(s), 0, n - size)) for s, n, size in zip(starts, operand_shape, sizes)]
 
 
-
 def _dynamic_slice_impl(x, *start_indices, slice_sizes):
     x = np.asarray(x)
     starts = _clamped_starts(start_indices, x.shape, slice_sizes)
     return x[tuple(np.s_[s:s + size] for s, size in zip(starts, slice_sizes))]
-
 
 
 def _check_start_indices(name, operand, start_indices):
@@ -407,7 +350,6 @@ def _check_start_indices(name, operand, start_indices):
                           f"start indices, got {[s.str_short() for s in start_indices]}")
 
 
-
 def _dynamic_slice_abstract_eval(x, *start_indices, slice_sizes):
     _check_start_indices("dynamic_slice", x, start_indices)
     if len(slice_sizes) != x.ndim or any(not 0 <= size <= n for size, n in zip(slice_sizes, x.shape)):
@@ -415,9 +357,7 @@ def _dynamic_slice_abstract_eval(x, *start_indices, slice_sizes):
     return core.ShapedArray(slice_sizes, x.dtype, x.weak_type)
 
 
-
 dynamic_slice_p = _primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract_eval)
-
 
 
 def dynamic_slice(x, start_indices, slice_sizes):
@@ -425,15 +365,12 @@ def dynamic_slice(x, start_indices, slice_sizes):
     return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(s) for s in slice_sizes))
 
 
-
 def _dynamic_slice_transpose(cotangent, x, *start_indices, slice_sizes):
     zeros = ad.zeros_like_aval(x.aval)
     return [dynamic_update_slice(zeros, cotangent, start_indices)] + [None] * len(start_indices)
 
 
-
 ad.deflinear_in(dynamic_slice_p, (0,), _dynamic_slice_transpose)
-
 
 
 def _block_flat_indices(operand_shape, starts, block_shape):
@@ -456,7 +393,6 @@ def _block_flat_indices(operand_shape, starts, block_shape):
     return flat
 
 
-
 def _dynamic_slice_batch(values, batch_axes, *, slice_sizes):
     x, *starts = values
     x_axis, *start_axes = batch_axes
@@ -471,9 +407,7 @@ def _dynamic_slice_batch(values, batch_axes, *, slice_sizes):
     return gather(reshape(x, (int(np.prod(shape)),)), indices, 0), 0
 
 
-
 vmap.batch_rules[dynamic_slice_p] = _dynamic_slice_batch
-
 
 
 def _clamped_start_names(writer, starts, operand_shape, sizes):
@@ -485,7 +419,6 @@ def _clamped_start_names(writer, starts, operand_shape, sizes):
     return names
 
 
-
 def _emit_dynamic_slice(writer, equation, operands, outputs):
     x, *starts = operands
     (out,) = outputs
@@ -493,7 +426,6 @@ def _emit_dynamic_slice(writer, equation, operands, outputs):
     names = _clamped_start_names(writer, starts, equation.inputs[0].aval.shape, sizes)
     window = ", ".join(f"{s}:{s} + {n}" for s, n in zip(names, sizes))
     writer.line(f"{out} = np.copy({x}[{window}])")
-
 
 
 lowering_rules.emit_rules[dynamic_slice_p] = _emit_dynamic_slice
@@ -509,7 +441,6 @@ def _dynamic_update_slice_impl(x, update, *start_indices):
     return out
 
 
-
 def _dynamic_update_slice_abstract_eval(x, update, *start_indices):
     _check_start_indices("dynamic_update_slice", x, start_indices)
     if update.ndim != x.ndim or any(u > n for u, n in zip(update.shape, x.shape)) or \
@@ -518,16 +449,13 @@ def _dynamic_update_slice_abstract_eval(x, update, *start_indices):
     return core.ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
-
 dynamic_update_slice_p = _primitive("dynamic_update_slice", _dynamic_update_slice_impl,
                                     _dynamic_update_slice_abstract_eval)
-
 
 
 def dynamic_update_slice(x, update, start_indices):
     """``x`` with the block at ``start_indices`` replaced by ``update`` (clamped to fit)."""
     return dynamic_update_slice_p.bind(x, update, *start_indices)
-
 
 
 def _dynamic_update_slice_transpose(cotangent, x, update, *start_indices):
@@ -540,9 +468,7 @@ def _dynamic_update_slice_transpose(cotangent, x, update, *start_indices):
     return [cotangent_x, cotangent_update] + [None] * len(start_indices)
 
 
-
 ad.deflinear_in(dynamic_update_slice_p, (0, 1), _dynamic_update_slice_transpose)
-
 
 
 def _dynamic_update_slice_batch(values, batch_axes):
@@ -568,9 +494,7 @@ def _dynamic_update_slice_batch(values, batch_axes):
     return reshape(select(gt(hits, 0), placed, reshape(x, (flat_size,))), shape), 0
 
 
-
 vmap.batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
-
 
 
 def _emit_dynamic_update_slice(writer, equation, operands, outputs):
@@ -581,7 +505,6 @@ def _emit_dynamic_update_slice(writer, equation, operands, outputs):
     window = ", ".join(f"{s}:{s} + {n}" for s, n in zip(names, sizes))
     writer.line(f"{out} = np.copy({x})")
     writer.line(f"{out}[{window}] = {update}")
-
 
 
 lowering_rules.emit_rules[dynamic_update_slice_p] = _emit_dynamic_update_slice
@@ -597,10 +520,8 @@ def _gather_abstract_eval(x, indices, *, axis):
     return core.ShapedArray(x.shape[:axis] + indices.shape + x.shape[axis + 1:], x.dtype, x.weak_type)
 
 
-
 gather_p = _primitive("gather", lambda x, indices, *, axis: np.take(x, indices, axis=axis),
                       _gather_abstract_eval)
-
 
 
 def gather(x, indices, axis):
@@ -608,10 +529,8 @@ def gather(x, indices, axis):
     return gather_p.bind(x, indices, axis=int(axis))
 
 
-
 ad.deflinear_in(gather_p, (0,), lambda cotangent, x, indices, *, axis: [
     scatter_add(ad.zeros_like_aval(x.aval), indices, cotangent, axis), None])
-
 
 
 def take_along_axis(x, indices, axis):
@@ -632,11 +551,9 @@ def take_along_axis(x, indices, axis):
     return gather(reshape(x, (aval.size,)), flat_index, 0)
 
 
-
 def _nonnegative(indices, length):
     from functrans.lax.elementwise import add, lt, select
     return select(lt(indices, 0), add(indices, length), indices)
-
 
 
 def _merged_batch_indices(x, indices, axis, size):
@@ -651,7 +568,6 @@ def _merged_batch_indices(x, indices, axis, size):
     return merged, add(_nonnegative(indices, length), offsets)
 
 
-
 def _gather_batch(values, batch_axes, *, axis):
     (x, indices), (x_axis, index_axis) = values, batch_axes
     if index_axis is None:
@@ -664,9 +580,7 @@ def _gather_batch(values, batch_axes, *, axis):
     return gather(merged, flat_indices, axis), axis
 
 
-
 vmap.batch_rules[gather_p] = _gather_batch
-
 
 
 def _emit_gather(writer, equation, operands, outputs):
@@ -685,7 +599,6 @@ def _emit_gather(writer, equation, operands, outputs):
     writer.close(len(loop))
 
 
-
 lowering_rules.emit_rules[gather_p] = _emit_gather
 
 
@@ -697,7 +610,6 @@ def _scatter_add_impl(x, indices, updates, *, axis):
     return out
 
 
-
 def _scatter_add_abstract_eval(x, indices, updates, *, axis):
     expected = x.shape[:axis] + indices.shape + x.shape[axis + 1:]
     if indices.dtype.kind not in "iu" or updates.shape != expected or updates.dtype != x.dtype:
@@ -707,9 +619,7 @@ def _scatter_add_abstract_eval(x, indices, updates, *, axis):
     return core.ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
-
 scatter_add_p = _primitive("scatter_add", _scatter_add_impl, _scatter_add_abstract_eval)
-
 
 
 def scatter_add(x, indices, updates, axis):
@@ -717,12 +627,10 @@ def scatter_add(x, indices, updates, axis):
     return scatter_add_p.bind(x, indices, updates, axis=int(axis))
 
 
-
 ad.deflinear_in(scatter_add_p, (0, 2), lambda cotangent, x, indices, updates, *, axis: [
     cotangent if ad.is_undefined(x) else None,
     None,
     gather(cotangent, indices, axis) if ad.is_undefined(updates) else None])
-
 
 
 def _scatter_add_batch(values, batch_axes, *, axis):
@@ -742,9 +650,7 @@ def _scatter_add_batch(values, batch_axes, *, axis):
     return unmerged, axis
 
 
-
 vmap.batch_rules[scatter_add_p] = _scatter_add_batch
-
 
 
 def _indexed_position(writer, loop, indices, index_ndim, axis, length):
@@ -762,7 +668,6 @@ def _indexed_position(writer, loop, indices, index_ndim, axis, length):
     return ", ".join(loop[:axis] + [position] + loop[axis + index_ndim:])
 
 
-
 def _emit_scatter_add(writer, equation, operands, outputs):
     x_aval, index_aval, update_aval = (a.aval for a in equation.inputs)
     axis = equation.params["axis"]
@@ -775,7 +680,6 @@ def _emit_scatter_add(writer, equation, operands, outputs):
     source = f"{updates}[{', '.join(loop)}]" if loop else updates  # 0-d values are scalars
     writer.line(f"{out}[{operand_index}] += {source}")
     writer.close(len(loop))
-
 
 
 lowering_rules.emit_rules[scatter_add_p] = _emit_scatter_add
@@ -796,11 +700,9 @@ def _concatenate_abstract_eval(*operands, dimension):
     return core.ShapedArray(shape, first.dtype, all(o.weak_type for o in operands))
 
 
-
 concatenate_p = _primitive("concatenate",
                            lambda *operands, dimension: np.concatenate(operands, axis=dimension),
                            _concatenate_abstract_eval)
-
 
 
 def concatenate(operands, dimension):
@@ -808,7 +710,6 @@ def concatenate(operands, dimension):
     if len(operands) == 1:
         return operands[0]
     return concatenate_p.bind(*operands, dimension=int(dimension))
-
 
 
 def _concatenate_transpose(cotangent, *operands, dimension):
@@ -829,18 +730,15 @@ def _concatenate_transpose(cotangent, *operands, dimension):
     return cotangents
 
 
-
 ad.deflinear_in(concatenate_p, range(64), _concatenate_transpose)
 
 vmap.defaxes_shifted(concatenate_p, "dimension")
-
 
 
 def _slice_text(rank, dimension, text):
     parts = [":"] * rank
     parts[dimension] = text
     return "[" + ", ".join(parts) + "]"
-
 
 
 def _emit_concatenate(writer, equation, operands, outputs):
@@ -855,7 +753,6 @@ def _emit_concatenate(writer, equation, operands, outputs):
             window = _slice_text(out_aval.ndim, dimension, f"{offset}:{offset + width}")
             writer.line(f"{out}{window} = {operand}")
         offset += width
-
 
 
 lowering_rules.emit_rules[concatenate_p] = _emit_concatenate
@@ -873,7 +770,6 @@ def _pad_impl(x, padding_value, *, padding_config):
     return out
 
 
-
 def _pad_abstract_eval(x, padding_value, *, padding_config):
     if padding_value.shape != () or padding_value.dtype != x.dtype or len(padding_config) != x.ndim \
             or any(lo < 0 or hi < 0 or interior < 0 for lo, hi, interior in padding_config):
@@ -885,16 +781,13 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
     return core.ShapedArray(shape, x.dtype, x.weak_type)
 
 
-
 pad_p = _primitive("pad", _pad_impl, _pad_abstract_eval)
-
 
 
 def pad(x, padding_value, padding_config):
     """``x`` padded with ``padding_value``: ``(low, high, interior)`` elements per dimension."""
     padding_config = tuple((int(lo), int(hi), int(interior)) for lo, hi, interior in padding_config)
     return pad_p.bind(x, padding_value, padding_config=padding_config)
-
 
 
 def _pad_transpose(cotangent, x, padding_value, *, padding_config):
@@ -914,9 +807,7 @@ def _pad_transpose(cotangent, x, padding_value, *, padding_config):
     return [cotangent_x if ad.is_undefined(x) else None, cotangent_value]
 
 
-
 ad.deflinear_in(pad_p, (0, 1), _pad_transpose)
-
 
 
 def _pad_batch(values, batch_axes, *, padding_config):
@@ -935,9 +826,7 @@ def _pad_batch(values, batch_axes, *, padding_config):
     return select(inside, padded, values_everywhere), 0
 
 
-
 vmap.batch_rules[pad_p] = _pad_batch
-
 
 
 def _emit_pad(writer, equation, operands, outputs):
@@ -953,7 +842,6 @@ def _emit_pad(writer, equation, operands, outputs):
     writer.line(f"{out}[{window}] = {x}")
 
 
-
 lowering_rules.emit_rules[pad_p] = _emit_pad
 
 
@@ -965,19 +853,16 @@ def _iota_impl(*, dtype, shape, dimension):
     return np.broadcast_to(np.arange(shape[dimension], dtype=dtype).reshape(along), shape)
 
 
-
 iota_p = _primitive("iota", _iota_impl,
                     lambda *, dtype, shape, dimension: core.ShapedArray(shape, dtype))
 
 ad.defzero(iota_p)
 
 
-
 def iota(dtype, shape, dimension=0):
     """An array of ``shape`` counting 0, 1, 2, ... along ``dimension``."""
     return iota_p.bind(dtype=np.dtype(dtype), shape=tuple(int(d) for d in shape),
                        dimension=int(dimension))
-
 
 
 def full(shape, fill_value, dtype):
@@ -996,10 +881,8 @@ def full(shape, fill_value, dtype):
     return broadcast_in_dim(fill_value, shape, ())
 
 
-
 def _iota_value(params, operand_avals, out_aval, index):
     return index[params["dimension"]]
-
 
 
 lowering_rules.defindex(iota_p, _iota_value)
