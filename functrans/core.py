@@ -138,7 +138,7 @@ class Primitive:
         return abstract_eval
 
     def bind(self, *args, **params):
-        return _state.trace.process_primitive(self, args, params)
+        return trace_state.trace.process_primitive(self, args, params)
 
     def __repr__(self):
         return self.name
@@ -165,7 +165,7 @@ class Trace:
 
     def run_under_parent(self, function, *args, **kwargs):
         """Run ``function`` with this trace's parent as the current trace."""
-        state = _state
+        state = trace_state
         previous = state.trace
         state.trace = self.parent
         try:
@@ -215,8 +215,7 @@ class DebugNansEvalTrace(EvalTrace):
             if call is not None:
                 # A compiled or called sub-IR: run it again primitive by primitive to find
                 # the one that made the NaN.
-                from functrans.ir import eval_ir
-                eval_ir(call, *args)
+                call.evaluate(*args)
             raise FloatingPointError(at_user_line(
                 f"debug_nans: the primitive '{primitive.name}' produced NaN"))
         return out
@@ -238,13 +237,15 @@ class _TraceState(threading.local):
     trace = EVAL_TRACE
 
 
-_state = _TraceState()
+#: The current trace of this thread (``trace_state.trace``), read directly by the eager fast
+#: paths (functrans.numpy, jit), where one attribute read matters.
+trace_state = _TraceState()
 
 
 def _use_debug_nans(enabled):
     bottom = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
-    if _state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
-        _state.trace = bottom
+    if trace_state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
+        trace_state.trace = bottom
     _TraceState.trace = bottom
 
 
@@ -252,7 +253,7 @@ config.watch("debug_nans", _use_debug_nans)
 
 
 def current_trace():
-    return _state.trace
+    return trace_state.trace
 
 
 class new_trace:
@@ -265,15 +266,15 @@ class new_trace:
     __slots__ = ("trace", "previous")
 
     def __init__(self, trace_type, *args):
-        self.trace = trace_type(_state.trace, *args)
+        self.trace = trace_type(trace_state.trace, *args)
 
     def __enter__(self):
-        self.previous = _state.trace
-        _state.trace = self.trace
+        self.previous = trace_state.trace
+        trace_state.trace = self.trace
         return self.trace
 
     def __exit__(self, *exc_info):
-        _state.trace = self.previous
+        trace_state.trace = self.previous
         self.trace.alive = False
 
 

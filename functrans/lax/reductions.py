@@ -3,7 +3,7 @@
 """Reductions, cumulative operations and sorting."""
 import numpy as np
 
-from functrans import core
+from functrans import core, tangent_arithmetic
 from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
 from functrans.lax.shapes import (
@@ -13,45 +13,11 @@ from functrans.lowering.codegen import literal_expression
 from functrans.transforms import ad, vmap
 
 
-def _reduced_shape(x, axes):
-    if any(not 0 <= a < x.ndim for a in axes):
-        raise shape_error(f"reduction axes {axes} are out of range for {x.str_short()}")
-    return tuple(n for d, n in enumerate(x.shape) if d not in axes)
-
-
-def _reduction_primitive(name, numpy_reduce, kinds):
-    primitive = core.Primitive(name)
-    primitive.def_impl(lambda x, *, axes: numpy_reduce(x, axis=axes)[()])
-
-    @primitive.def_abstract_eval
-    def abstract_eval(x, *, axes):
-        if x.dtype.kind not in kinds:
-            raise shape_error(f"{name} does not take {x.str_short()}")
-        return core.ShapedArray(_reduced_shape(x, axes), x.dtype, x.weak_type)
-
-    return primitive
-
-
-def _typed(numpy_reduce):
-    """NumPy reductions promote small integers; the primitive keeps the input dtype."""
-    return lambda x, axis: numpy_reduce(x, axis=axis, dtype=np.asarray(x).dtype)
-
-
 # --- reduce_sum -----------------------------------------------------------------------
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic: the
+# transpose of a broadcast sums)
 
-reduce_sum_p = _reduction_primitive("reduce_sum", _typed(np.sum), "iufc")
-
-
-def _reducer(primitive):
-    def reduce(x, axes):
-        axes = normalize_axes(axes, core.get_aval(x).ndim)
-        return primitive.bind(x, axes=axes) if axes else x
-    reduce.__name__ = primitive.name
-    reduce.__doc__ = f"``{primitive.name}`` over ``axes`` (a tuple), keeping the dtype."
-    return reduce
-
-
-reduce_sum = _reducer(reduce_sum_p)
+reduce_sum_p, reduce_sum = tangent_arithmetic.reduce_sum_p, tangent_arithmetic.reduce_sum
 
 
 def _kept_dimensions(ndim, axes):
@@ -88,9 +54,9 @@ lowering_rules.reduction_rules[reduce_sum_p] = lowering_rules.Reducer(
 
 # --- reduce_prod ----------------------------------------------------------------------
 
-reduce_prod_p = _reduction_primitive("reduce_prod", _typed(np.prod), "iufc")
+reduce_prod_p = tangent_arithmetic.declare_reduction("reduce_prod", tangent_arithmetic.keep_dtype(np.prod), "iufc")
 
-reduce_prod = _reducer(reduce_prod_p)
+reduce_prod = tangent_arithmetic.reducer(reduce_prod_p)
 
 
 def _exclusive_products(x, axis, reverse):
@@ -134,9 +100,9 @@ lowering_rules.reduction_rules[reduce_prod_p] = lowering_rules.Reducer(
 
 # --- reduce_max -----------------------------------------------------------------------
 
-reduce_max_p = _reduction_primitive("reduce_max", np.max, "biufc")
+reduce_max_p = tangent_arithmetic.declare_reduction("reduce_max", np.max, "biufc")
 
-reduce_max = _reducer(reduce_max_p)
+reduce_max = tangent_arithmetic.reducer(reduce_max_p)
 
 
 def _extremum_jvp(primitive):
@@ -160,9 +126,9 @@ lowering_rules.reduction_rules[reduce_max_p] = lowering_rules.Reducer(
 
 # --- reduce_min -----------------------------------------------------------------------
 
-reduce_min_p = _reduction_primitive("reduce_min", np.min, "biufc")
+reduce_min_p = tangent_arithmetic.declare_reduction("reduce_min", np.min, "biufc")
 
-reduce_min = _reducer(reduce_min_p)
+reduce_min = tangent_arithmetic.reducer(reduce_min_p)
 
 _extremum_jvp(reduce_min_p)
 
@@ -174,9 +140,9 @@ lowering_rules.reduction_rules[reduce_min_p] = lowering_rules.Reducer(
 
 # --- reduce_and -----------------------------------------------------------------------
 
-reduce_and_p = _reduction_primitive("reduce_and", np.all, "b")
+reduce_and_p = tangent_arithmetic.declare_reduction("reduce_and", np.all, "b")
 
-reduce_and = _reducer(reduce_and_p)
+reduce_and = tangent_arithmetic.reducer(reduce_and_p)
 
 ad.defzero(reduce_and_p)
 
@@ -188,9 +154,9 @@ lowering_rules.reduction_rules[reduce_and_p] = lowering_rules.Reducer(
 
 # --- reduce_or ------------------------------------------------------------------------
 
-reduce_or_p = _reduction_primitive("reduce_or", np.any, "b")
+reduce_or_p = tangent_arithmetic.declare_reduction("reduce_or", np.any, "b")
 
-reduce_or = _reducer(reduce_or_p)
+reduce_or = tangent_arithmetic.reducer(reduce_or_p)
 
 ad.defzero(reduce_or_p)
 
@@ -209,7 +175,7 @@ def _arg_primitive(name, numpy_arg):
 
     @primitive.def_abstract_eval
     def abstract_eval(x, *, axis, index_dtype):
-        return core.ShapedArray(_reduced_shape(x, (axis,)), index_dtype)
+        return core.ShapedArray(tangent_arithmetic.reduced_shape(x, (axis,)), index_dtype)
 
     ad.defzero(primitive)
     return primitive

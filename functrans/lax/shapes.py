@@ -4,9 +4,12 @@ operands, so each has a transpose rule beside its definition.
 """
 import numpy as np
 
-from functrans import core, dtypes
+from functrans import core, dtypes, tangent_arithmetic
+from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
 from functrans.lowering import rules as lowering_rules
+from functrans.tangent_arithmetic import (
+    broadcast_in_dim, broadcast_in_dim_p, reshape, reshape_p, transpose, transpose_p)
 from functrans.transforms import ad, vmap
 
 
@@ -18,36 +21,8 @@ def _primitive(name, impl, abstract_eval):
 
 
 # --- broadcast_in_dim -----------------------------------------------------------------
-
-def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    x = np.asarray(x)
-    expanded = [1] * len(shape)
-    for source, target in enumerate(broadcast_dimensions):
-        expanded[target] = x.shape[source]
-    return np.broadcast_to(x.reshape(expanded), shape)
-
-
-def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
-    if len(broadcast_dimensions) != x.ndim or any(
-            not (x.shape[i] == 1 or x.shape[i] == shape[d]) for i, d in enumerate(broadcast_dimensions)):
-        raise shape_error(
-            f"cannot broadcast {x.str_short()} to shape {shape} along dimensions "
-            f"{broadcast_dimensions}")
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
-
-
-broadcast_in_dim_p = _primitive("broadcast_in_dim", _broadcast_in_dim_impl,
-                                _broadcast_in_dim_abstract_eval)
-
-
-def broadcast_in_dim(x, shape, broadcast_dimensions):
-    """``x`` broadcast to ``shape``, its dimension i becoming ``broadcast_dimensions[i]``."""
-    shape = tuple(int(d) for d in shape)
-    broadcast_dimensions = tuple(broadcast_dimensions)
-    if core.get_aval(x).shape == shape and broadcast_dimensions == tuple(range(len(shape))):
-        return x
-    return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
-
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic, which the
+# transforms use)
 
 def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
     in_shape = x.aval.shape
@@ -58,8 +33,7 @@ def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
 
 
 def reduce_sum_for_transpose(x, axes):
-    from functrans.lax.reductions import reduce_sum
-    return reduce_sum(x, axes) if axes else x
+    return tangent_arithmetic.reduce_sum(x, axes) if axes else x
 
 
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
@@ -90,23 +64,8 @@ lowering_rules.defindex(broadcast_in_dim_p, _broadcast_in_dim_index)
 
 
 # --- reshape --------------------------------------------------------------------------
-
-def _reshape_abstract_eval(x, *, new_sizes):
-    if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
-        raise shape_error(f"cannot reshape {x.str_short()} into shape {new_sizes}")
-    return core.ShapedArray(new_sizes, x.dtype, x.weak_type)
-
-
-reshape_p = _primitive("reshape", lambda x, *, new_sizes: np.reshape(x, new_sizes),
-                       _reshape_abstract_eval)
-
-
-def reshape(x, new_sizes):
-    new_sizes = tuple(int(d) for d in new_sizes)
-    if core.get_aval(x).shape == new_sizes:
-        return x
-    return reshape_p.bind(x, new_sizes=new_sizes)
-
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic, which the
+# transforms use)
 
 ad.deflinear(reshape_p, lambda cotangent, x, *, new_sizes: [reshape(cotangent, x.aval.shape)])
 
@@ -138,24 +97,8 @@ lowering_rules.defindex(reshape_p, _reshape_index)
 
 
 # --- transpose ------------------------------------------------------------------------
-
-def _transpose_abstract_eval(x, *, permutation):
-    if sorted(permutation) != list(range(x.ndim)):
-        raise shape_error(f"transpose of {x.str_short()} needs a permutation of "
-                          f"{tuple(range(x.ndim))}, got {permutation}")
-    return core.ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
-
-
-transpose_p = _primitive("transpose", lambda x, *, permutation: np.transpose(x, permutation),
-                         _transpose_abstract_eval)
-
-
-def transpose(x, permutation):
-    permutation = tuple(int(p) for p in permutation)
-    if permutation == tuple(range(len(permutation))):
-        return x
-    return transpose_p.bind(x, permutation=permutation)
-
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic, which the
+# transforms use)
 
 ad.deflinear(transpose_p, lambda cotangent, x, *, permutation:
              [transpose(cotangent, tuple(np.argsort(permutation)))])
@@ -379,17 +322,16 @@ def _block_flat_indices(operand_shape, starts, block_shape):
     ``starts`` are batched (shape (batch,)) start indices, clamped so the block fits.
     The result has shape (batch, *block_shape).
     """
-    from functrans.lax.elementwise import add, convert_element_type, max, min, mul
     size = core.get_aval(starts[0]).shape[0]
     full_shape = (size,) + tuple(block_shape)
     strides = np.cumprod((tuple(operand_shape) + (1,))[::-1])[::-1]
-    flat = mul(iota(np.int64, full_shape, 0), int(strides[0]))
+    flat = ew.mul(iota(np.int64, full_shape, 0), int(strides[0]))
     for dimension, (start, n, m) in enumerate(zip(starts, operand_shape, block_shape)):
-        start = convert_element_type(start, np.int64)
-        start = min(max(start, 0), n - m)
-        position = add(broadcast_in_dim(start, full_shape, (0,)), iota(np.int64, full_shape,
+        start = ew.convert_element_type(start, np.int64)
+        start = ew.min(ew.max(start, 0), n - m)
+        position = ew.add(broadcast_in_dim(start, full_shape, (0,)), iota(np.int64, full_shape,
                                                                       dimension + 1))
-        flat = add(flat, mul(position, int(strides[dimension + 1])))
+        flat = ew.add(flat, ew.mul(position, int(strides[dimension + 1])))
     return flat
 
 
@@ -480,7 +422,6 @@ def _dynamic_update_slice_batch(values, batch_axes):
     if all(a is None for a in start_axes):
         zero = np.zeros((), np.int64)[()]
         return dynamic_update_slice(x, update, [zero] + starts), 0
-    from functrans.lax.elementwise import gt, select
     starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
     shape = core.get_aval(x).shape
     update_shape = core.get_aval(update).shape
@@ -491,7 +432,7 @@ def _dynamic_update_slice_batch(values, batch_axes):
     placed = scatter_add(full((flat_size,), 0, dtype), indices, update, 0)
     hits = scatter_add(full((flat_size,), 0, np.int32), indices,
                        full(update_shape, 1, np.int32), 0)
-    return reshape(select(gt(hits, 0), placed, reshape(x, (flat_size,))), shape), 0
+    return reshape(ew.select(ew.gt(hits, 0), placed, reshape(x, (flat_size,))), shape), 0
 
 
 vmap.batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
@@ -537,35 +478,32 @@ def take_along_axis(x, indices, axis):
     """``numpy.take_along_axis`` through one gather on the flattened array."""
     aval = core.get_aval(x)
     index_aval = core.get_aval(indices)
-    from functrans.lax.elementwise import add, convert_element_type, mul
     strides = np.cumprod((aval.shape[1:] + (1,))[::-1])[::-1]
     flat_index = None
     for dimension in range(aval.ndim):
         if dimension == axis:
-            term = convert_element_type(indices, np.int64)
-            term = mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
+            term = ew.convert_element_type(indices, np.int64)
+            term = ew.mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
         else:
             term = iota(np.int64, index_aval.shape, dimension)
-            term = mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
-        flat_index = term if flat_index is None else add(flat_index, term)
+            term = ew.mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
+        flat_index = term if flat_index is None else ew.add(flat_index, term)
     return gather(reshape(x, (aval.size,)), flat_index, 0)
 
 
 def _nonnegative(indices, length):
-    from functrans.lax.elementwise import add, lt, select
-    return select(lt(indices, 0), add(indices, length), indices)
+    return ew.select(ew.lt(indices, 0), ew.add(indices, length), indices)
 
 
 def _merged_batch_indices(x, indices, axis, size):
     """x batched at 0 and indices batched at 0 -> x with batch merged into ``axis``, and indices into it."""
-    from functrans.lax.elementwise import add, mul
     shape = core.get_aval(x).shape
     length = shape[axis + 1]
     x = vmap.move_axis(x, 0, axis)
     merged = reshape(x, shape[1:axis + 1] + (size * length,) + shape[axis + 2:])
     index_aval = core.get_aval(indices)
-    offsets = mul(iota(index_aval.dtype, index_aval.shape, 0), length)
-    return merged, add(_nonnegative(indices, length), offsets)
+    offsets = ew.mul(iota(index_aval.dtype, index_aval.shape, 0), length)
+    return merged, ew.add(_nonnegative(indices, length), offsets)
 
 
 def _gather_batch(values, batch_axes, *, axis):
@@ -791,7 +729,6 @@ def pad(x, padding_value, padding_config):
 
 
 def _pad_transpose(cotangent, x, padding_value, *, padding_config):
-    from functrans.lax.reductions import reduce_sum
     shape = core.get_aval(cotangent).shape
     x_aval = x.aval if ad.is_undefined(x) else core.get_aval(x)
     start = [lo for lo, _, _ in padding_config]
@@ -801,9 +738,8 @@ def _pad_transpose(cotangent, x, padding_value, *, padding_config):
     cotangent_x = slice(cotangent, start, limit, strides)
     cotangent_value = None
     if ad.is_undefined(padding_value):
-        from functrans.lax.elementwise import sub
-        everything = reduce_sum(cotangent, tuple(range(len(shape))))
-        cotangent_value = sub(everything, reduce_sum(cotangent_x, tuple(range(len(shape)))))
+        everything = tangent_arithmetic.reduce_sum(cotangent, tuple(range(len(shape))))
+        cotangent_value = ew.sub(everything, tangent_arithmetic.reduce_sum(cotangent_x, tuple(range(len(shape)))))
     return [cotangent_x if ad.is_undefined(x) else None, cotangent_value]
 
 
@@ -817,13 +753,12 @@ def _pad_batch(values, batch_axes, *, padding_config):
     config = ((0, 0, 0),) + padding_config
     if value_axis is None:
         return pad(x, padding_value, config), 0
-    from functrans.lax.elementwise import select
     dtype = core.get_aval(x).dtype
     padded = pad(x, np.zeros((), dtype)[()], config)
     inside = pad(full(core.get_aval(x).shape, True, np.bool_), np.False_, config)
     out_shape = core.get_aval(padded).shape
     values_everywhere = broadcast_in_dim(vmap.move_axis(padding_value, value_axis, 0), out_shape, (0,))
-    return select(inside, padded, values_everywhere), 0
+    return ew.select(inside, padded, values_everywhere), 0
 
 
 vmap.batch_rules[pad_p] = _pad_batch
@@ -874,8 +809,7 @@ def full(shape, fill_value, dtype):
             return np.zeros(shape, dtype)
         return np.full(shape, fill_value, dtype)[()]
     if isinstance(fill_value, core.Tracer):
-        from functrans.lax.elementwise import convert_element_type
-        fill_value = convert_element_type(fill_value, dtype)
+        fill_value = ew.convert_element_type(fill_value, dtype)
     else:
         fill_value = np.zeros((), dtype)[()] if dtype == dtypes.float0 else dtype.type(fill_value)
     return broadcast_in_dim(fill_value, shape, ())

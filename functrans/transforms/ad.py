@@ -11,15 +11,15 @@ mode.
 Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
 no zero array is built unless a rule needs one.
 """
-import types
-
 import numpy as np
 
-from functrans import core, dtypes
+from functrans import core, dtypes, tangent_arithmetic
 from functrans.errors import MissingRuleError, at_user_line
-from functrans.ir import Equation, Literal, Var, dead_code_elimination
-from functrans.tracing import StagingTracer
-from functrans.transforms.partial_eval import REUSABLE, PartialEvalTrace, partial_eval_rules
+from functrans.ir import IR, Equation, Literal, Var, dead_code_elimination, eval_ir
+from functrans.tangent_arithmetic import add_tangents, zeros_like_aval  # noqa: F401  (re-exported)
+from functrans.tracing import StagingTracer, trace_to_ir
+from functrans.transforms.partial_eval import (
+    REUSABLE, PartialEvalTrace, partial_eval_ir, partial_eval_rules)
 
 #: primitive -> rule(primals, tangents, **params) -> (primal_out, tangent_out)
 jvp_rules = {}
@@ -29,9 +29,11 @@ transpose_rules = {}
 #: primitive -> (factors, divisors) for elementwise primitives whose tangent is each input's
 #: tangent scaled by a known factor; see :func:`defscaled`.
 scaled_rules = {}
-#: The arithmetic those rules need (``mul``, ``div``, ``add``, ``neg``, as primitives and as lax
-#: functions), filled in by :mod:`functrans.lax.elementwise`, which defines them.
-ARITHMETIC = types.SimpleNamespace()
+#: The tangent arithmetic :func:`scaled_tangent` does, by name: (lax-style function, primitive).
+_ARITHMETIC = {"add": (tangent_arithmetic.add, tangent_arithmetic.add_p),
+               "mul": (tangent_arithmetic.mul, tangent_arithmetic.mul_p),
+               "div": (tangent_arithmetic.div, tangent_arithmetic.div_p),
+               "neg": (tangent_arithmetic.neg, tangent_arithmetic.neg_p)}
 
 
 # --- helpers that give the common shapes of rule -------------------------------------
@@ -80,7 +82,7 @@ def defscaled(primitive, *factors, divisors=()):
 
 def scaled_tangent(factors, divisors, primal_out, primals, tangents, apply):
     """The output tangent of a :func:`defscaled` primitive, each operation done by
-    ``apply(name, tangent, other)`` (``name`` one of ARITHMETIC's, ``other`` None for neg)."""
+    ``apply(name, tangent, other)`` (``name`` add, mul, div or neg; ``other`` None for neg)."""
     total = None
     for i, (factor, tangent) in enumerate(zip(factors, tangents)):
         if factor is None or tangent is None:
@@ -97,7 +99,7 @@ def scaled_tangent(factors, divisors, primal_out, primals, tangents, apply):
 
 
 def _apply_arithmetic(name, tangent, other):
-    function = getattr(ARITHMETIC, name)
+    function = _ARITHMETIC[name][0]
     return function(tangent) if other is None else function(tangent, other)
 
 
@@ -168,19 +170,6 @@ def _sum_tangent_terms(terms):
     for term in terms:
         total = term if total is None else add_tangents(total, term)
     return total
-
-
-def add_tangents(x, y):
-    if x is None:
-        return y
-    if y is None:
-        return x
-    return ARITHMETIC.add(x, y)
-
-
-def zeros_like_aval(aval):
-    from functrans import lax
-    return lax.full(aval.shape, 0, aval.dtype)
 
 
 def instantiate(tangent, primal):
@@ -328,7 +317,7 @@ class LinearizeTrace(PartialEvalTrace):
                                           self.apply_linear)
 
     def apply_linear(self, name, tangent, other):
-        """``ARITHMETIC.<name>(tangent, other)`` (or of ``tangent`` alone), recorded as one
+        """The tangent arithmetic ``name`` of ``(tangent, other)`` (or of ``tangent`` alone), recorded as one
         equation when the operands are a recorded tangent and a value of its shape and dtype
         (what :meth:`linearize_scaled` meets); anything else goes through the lax function."""
         if type(tangent) is StagingTracer and tangent._trace is self:
@@ -352,7 +341,7 @@ class LinearizeTrace(PartialEvalTrace):
                     aval = other_aval
                 inputs.append(atom)
             output = Var(aval)
-            self.equations.append(Equation(getattr(ARITHMETIC, name + "_p"), inputs, [output], {}))
+            self.equations.append(Equation(_ARITHMETIC[name][1], inputs, [output], {}))
             return StagingTracer(self, output)
         return _apply_arithmetic(name, tangent, other)
 
@@ -429,7 +418,7 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
                 continue
         rule = transpose_rules.get(primitive)
         if rule is None:
-            raise TypeError(at_user_line(
+            raise MissingRuleError(primitive, "transpose", (
                 f"cannot transpose: the function is not linear in its inputs, '"
                 f"{primitive.name}' is applied to a value that depends on them. "
                 "linear_transpose takes linear functions only (vjp and grad linearize first)"))
@@ -452,8 +441,6 @@ def _read(env, atom):
 def _split_equation(equation, linear_inputs, env):
     """Run the known part of ``equation`` now (into ``env``); return the equations of its
     linear rest, which read the residuals from ``env``."""
-    from functrans.ir import IR, Equation, eval_ir
-    from functrans.transforms.partial_eval import partial_eval_ir
     in_vars = [Var(a.aval) for a in equation.inputs]
     single = IR([], [], in_vars, [Equation(equation.primitive, in_vars, equation.outputs,
                                             equation.params)], equation.outputs)
@@ -487,10 +474,9 @@ def _split_equation(equation, linear_inputs, env):
                       [substitution.setdefault(v, Var(v.aval)) for v in e.outputs], e.params)
              for e in unknown_ir.equations]
     if passthrough:
-        from functrans.lax.shapes import reshape_p
         for target, source in passthrough:
             source = substitution.get(source, source) if type(source) is Var else source
-            parts.append(Equation(reshape_p, [source], [target],
+            parts.append(Equation(tangent_arithmetic.reshape_p, [source], [target],
                                   {"new_sizes": tuple(target.aval.shape)}))
     return parts
 
@@ -502,8 +488,6 @@ def jvp_of_call(call, primals, tangents):
     ``arguments`` (the primals and the nonzero tangents), and returns the
     outputs followed by their tangents.
     """
-    from functrans.ir import eval_ir
-    from functrans.tracing import trace_to_ir
     differentiable = [t is not None for t in tangents]
 
     def outputs_and_tangents(*primals_and_tangents):

@@ -255,7 +255,7 @@ class JittedFunction:
         self.kernels = []
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self._has_static and core._state.trace is core.EVAL_TRACE:
+        if not kwargs and not self._has_static and core.trace_state.trace is core.EVAL_TRACE:
             # The common call: plain arrays and numbers, keyed without flattening a pytree.
             try:
                 run = self._flat_runners.get(tuple(map(_plain_leaf_key, args)))
@@ -325,7 +325,7 @@ class JittedFunction:
     def _call(self, args, kwargs):
         key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
         traced_inputs = any(isinstance(x, core.Tracer) for x in leaves)
-        if core._state.trace is not core.EVAL_TRACE or traced_inputs:
+        if core.trace_state.trace is not core.EVAL_TRACE or traced_inputs:
             ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
             outputs = jit_call_p.bind(*consts, *leaves, call=ir, name=self.__name__)
             return tree.unflatten(out_tree, outputs)

@@ -6,10 +6,13 @@ unbatched: no copies unless an operation needs one). A batching rule maps
 the values and their batch axes to the output and its batch axis.
 """
 import functools
+import inspect
 
 from functrans import core, tree
 from functrans.errors import ConcretizationError, MissingRuleError, at_user_line
-from functrans.tracing import flatten_function
+from functrans.ir import eval_ir
+from functrans.tangent_arithmetic import broadcast_in_dim, transpose
+from functrans.tracing import flatten_function, trace_to_ir
 
 #: primitive -> rule(values, batch_axes, **params) -> (output, output_batch_axis)
 #: (for primitives with several results: lists of both).
@@ -19,21 +22,19 @@ batch_rules = {}
 # --- helpers ----------------------------------------------------------------------------
 
 def move_axis(x, source, destination):
-    from functrans import lax
     if source == destination:
         return x
     ndim = core.get_aval(x).ndim
     order = [d for d in range(ndim) if d != source]
     order.insert(destination, source)
-    return lax.transpose(x, order)
+    return transpose(x, order)
 
 
 def batched_at_front(x, batch_axis, size):
     """``x`` with its batch axis first, broadcast along a new first axis if unbatched."""
-    from functrans import lax
     if batch_axis is None:
         aval = core.get_aval(x)
-        return lax.broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
+        return broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
     return move_axis(x, batch_axis, 0)
 
 
@@ -259,7 +260,6 @@ def _common_size(function, args, leaves, axes, axis_size):
 
 
 def _argument_names(function, count):
-    import inspect
     try:
         parameters = list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
@@ -271,8 +271,6 @@ def _argument_names(function, count):
 def batch_ir(call, batch_axes, size):
     """``call`` batched: inputs with a batch axis at ``batch_axes`` (None: unbatched), every
     output batched at 0. Returns ``(ir, consts)`` with the constants hoisted into inputs."""
-    from functrans.ir import eval_ir
-    from functrans.tracing import trace_to_ir
     avals = []
     for aval, axis in zip(call.in_avals, batch_axes):
         if axis is None:
