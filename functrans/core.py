@@ -158,9 +158,27 @@ class Trace:
     def process_primitive(self, primitive, args, params):
         raise NotImplementedError
 
+    def unpack(self, tracer_type, values):
+        """The two parts (``tracer.parts()``) of each value that is this trace's tracer of
+        ``tracer_type``; any other value is a constant to this trace: itself and ``None``.
+        Returns two lists, e.g. the primals and tangents of JVP, values and batch axes of vmap.
+        """
+        firsts, seconds = [], []
+        for x in values:
+            if type(x) is tracer_type and x.owner is self:
+                first, second = x.parts()
+                firsts.append(first)
+                seconds.append(second)
+            else:
+                if isinstance(x, Tracer):
+                    self.check_foreign(x)
+                firsts.append(x)
+                seconds.append(None)
+        return firsts, seconds
+
     def check_foreign(self, tracer):
         """A tracer this trace does not own is a constant to it, unless its transform is over."""
-        if not tracer._trace.alive:
+        if not tracer.owner.alive:
             raise escaped_tracer_error(tracer)
 
     def run_under_parent(self, function, *args, **kwargs):
@@ -176,7 +194,7 @@ class Trace:
 
 def escaped_tracer_error(tracer):
     return EscapedTracerError(at_user_line(
-        f"a traced value {tracer.aval.str_short()} from {tracer._trace.transform_name} was "
+        f"a traced value {tracer.aval.str_short()} from {tracer.owner.transform_name} was "
         "used after that transform finished (it escaped, e.g. stored in a global or a list "
         "outside the function). Return values from the transformed function instead of "
         "storing them elsewhere."
@@ -284,7 +302,8 @@ class Tracer:
     :mod:`functrans.numpy`, so a tracer reads like a NumPy array.
     """
 
-    __slots__ = ("_trace",)
+    #: ``owner``: the trace that made this tracer (the only one that unpacks it)
+    __slots__ = ("owner",)
     __array_priority__ = 1000
 
     @property
@@ -343,12 +362,12 @@ class Tracer:
         )
 
     def __repr__(self):
-        return f"Traced<{self.aval.str_short()}>({self._trace.transform_name})"
+        return f"Traced<{self.aval.str_short()}>({self.owner.transform_name})"
 
 
 def concretization_message(tracer):
     return at_user_line(
-        f"a traced value {tracer.aval.str_short()} under {tracer._trace.transform_name} was "
+        f"a traced value {tracer.aval.str_short()} under {tracer.owner.transform_name} was "
         "used where Python needs a concrete value (`if`, `while`, `bool()`, `int()`, "
         "`float()`, an index or a shape). Its value is not known while the function is "
         "being transformed. Use functrans.numpy.where or functrans.lax.cond / switch for "

@@ -10,6 +10,7 @@ import inspect
 from functrans import core, dtypes, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, depends_on, eval_ir
+from functrans.lowering import rules as lowering_rules
 from functrans.tracing import flatten_function, trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_rules
@@ -288,16 +289,6 @@ def checkpoint(function):
     return checkpointed
 
 
-def _checkpoint_jvp(primals, tangents, *, call):
-    jvp_call, arguments = ad.jvp_of_call(call, primals, tangents)
-    results = checkpoint_p.bind(*arguments, call=jvp_call)
-    count = len(call.out_vars)
-    return results[:count], results[count:]
-
-
-ad.jvp_rules[checkpoint_p] = _checkpoint_jvp
-
-
 def _checkpoint_partial_eval(trace, args, params):
     # Known outputs are computed now; unknown ones are recorded as the whole (pruned) call on
     # the region's inputs, so the linear IR recomputes the region rather than storing it.
@@ -312,12 +303,10 @@ def _checkpoint_partial_eval(trace, args, params):
     return [next(staged) if u else next(known_values) for u in unknown_outputs]
 
 
-def _checkpoint_transpose(cotangents, *inputs, call):
-    return ad.backward_pass(call, cotangents, inputs)
-
-
+ad.defcall(checkpoint_p)
 partial_eval_rules[checkpoint_p] = _checkpoint_partial_eval
-ad.transpose_rules[checkpoint_p] = _checkpoint_transpose
+vmap.defcall(checkpoint_p)
+lowering_rules.INLINED.add(checkpoint_p)
 
 
 # --- batching: the sub-IR and the user's rules are batched together ----------------------
@@ -388,16 +377,9 @@ def _custom_vjp_call_batch(values, batch_axes, *, call, forward, backward, num_c
     return out, [0] * len(out)
 
 
-def _checkpoint_batch(values, batch_axes, *, call):
-    values, size = _all_at_front(values, batch_axes)
-    new_call, new_consts = _batched_call(call, size)
-    out = checkpoint_p.bind(*new_consts, *values, call=new_call)
-    return out, [0] * len(out)
-
-
 vmap.batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 vmap.batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
-vmap.batch_rules[checkpoint_p] = _checkpoint_batch
+lowering_rules.INLINED.update({custom_jvp_call_p, custom_vjp_call_p})
 
 
 def _custom_vjp_linear_jvp(primals, tangents, *, backward, num_residuals, out_avals):

@@ -10,7 +10,7 @@ class StagingTracer(core.Tracer):
     __slots__ = ("aval", "variable")
 
     def __init__(self, trace, variable):
-        self._trace = trace
+        self.owner = trace
         self.variable = variable
         self.aval = variable.aval
 
@@ -35,7 +35,7 @@ class StagingTrace(core.Trace):
 
     def atom(self, x):
         """The IR atom (Var or Literal) standing for ``x`` in this trace."""
-        if isinstance(x, StagingTracer) and x._trace is self:
+        if isinstance(x, StagingTracer) and x.owner is self:
             return x.variable
         if isinstance(x, core.Tracer):
             self.check_foreign(x)

@@ -205,7 +205,7 @@ class JVPTracer(core.Tracer):
     __slots__ = ("primal", "tangent", "_aval")
 
     def __init__(self, trace, primal, tangent):
-        self._trace = trace
+        self.owner = trace
         self.primal = primal
         self.tangent = tangent
         self._aval = None
@@ -215,6 +215,9 @@ class JVPTracer(core.Tracer):
         if self._aval is None:
             self._aval = core.get_aval(self.primal)
         return self._aval
+
+    def parts(self):
+        return self.primal, self.tangent
 
     def concrete_value(self):
         primal = self.primal
@@ -226,7 +229,7 @@ class JVPTrace(core.Trace):
     transform_name = "jvp (differentiation)"
 
     def process_primitive(self, primitive, args, params):
-        primals, tangents = _primals_and_tangents(self, JVPTracer, args)
+        primals, tangents = self.unpack(JVPTracer, args)
         if all(t is None for t in tangents):
             return self.parent.process_primitive(primitive, primals, params)
         rule = jvp_rules.get(primitive)
@@ -238,28 +241,12 @@ class JVPTrace(core.Trace):
         return primal_out if tangent_out is None else JVPTracer(self, primal_out, tangent_out)
 
 
-def _primals_and_tangents(trace, tracer_type, values):
-    """The primal and tangent of each value: ``trace``'s tracers (of ``tracer_type``) are
-    unpacked, other values are primals with a zero (``None``) tangent."""
-    primals, tangents = [], []
-    for x in values:
-        if type(x) is tracer_type and x._trace is trace:
-            primals.append(x.primal)
-            tangents.append(x.tangent)
-        else:
-            if isinstance(x, core.Tracer):
-                trace.check_foreign(x)
-            primals.append(x)
-            tangents.append(None)
-    return primals, tangents
-
-
 def jvp_flat(flat_function, primals, tangents):
     """Primal and tangent outputs of ``flat_function``; ``None`` tangents are zero."""
     with core.new_trace(JVPTrace) as trace:
         inputs = [p if t is None else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
         outputs = flat_function(*inputs)
-        return _primals_and_tangents(trace, JVPTracer, outputs)
+        return trace.unpack(JVPTracer, outputs)
 
 
 # --- linearization --------------------------------------------------------------------
@@ -285,13 +272,13 @@ class LinearizeTrace(PartialEvalTrace):
 
     def process_primitive(self, primitive, args, params):
         for x in args:
-            if type(x) is LinearizeTracer and x._trace is self:
+            if type(x) is LinearizeTracer and x.owner is self:
                 return self.linearize(primitive, args, params)
         return PartialEvalTrace.process_primitive(self, primitive, args, params)
 
     def linearize(self, primitive, args, params):
         """Apply the JVP rule of ``primitive``: its primal now, its tangent recorded."""
-        primals, tangents = _primals_and_tangents(self, LinearizeTracer, args)
+        primals, tangents = self.unpack(LinearizeTracer, args)
         scaled = scaled_rules.get(primitive)
         if scaled is not None:
             primal_out, tangent_out = self.linearize_scaled(primitive, primals, tangents, params,
@@ -320,12 +307,12 @@ class LinearizeTrace(PartialEvalTrace):
         """The tangent arithmetic ``name`` of ``(tangent, other)`` (or of ``tangent`` alone), recorded as one
         equation when the operands are a recorded tangent and a value of its shape and dtype
         (what :meth:`linearize_scaled` meets); anything else goes through the lax function."""
-        if type(tangent) is StagingTracer and tangent._trace is self:
+        if type(tangent) is StagingTracer and tangent.owner is self:
             aval = tangent.aval
             inputs = [tangent.variable]
             if other is not None:
                 kind = type(other)
-                if kind is StagingTracer and other._trace is self:
+                if kind is StagingTracer and other.owner is self:
                     other_aval, atom = other.aval, other.variable
                 elif kind in dtypes.FLOAT_SCALAR_TYPES:
                     other_aval = core.get_aval(other)
@@ -358,8 +345,7 @@ def linearize_flat(flat_function, primals):
         tangent_inputs = [trace.new_input(tangent_aval(core.get_aval(p))) for p in primals]
         inputs = [p if not dtypes.is_inexact(t.aval.dtype) else LinearizeTracer(trace, p, t)
                   for p, t in zip(primals, tangent_inputs)]
-        primals_out, tangents_out = _primals_and_tangents(trace, LinearizeTracer,
-                                                          flat_function(*inputs))
+        primals_out, tangents_out = trace.unpack(LinearizeTracer, flat_function(*inputs))
         zero_outputs = [t is None for t in tangents_out]
         tangents_out = [instantiate(t, p) for t, p in zip(tangents_out, primals_out)]
         linear_ir = trace.to_ir(tangent_inputs, tangents_out)
@@ -479,6 +465,51 @@ def _split_equation(equation, linear_inputs, env):
             parts.append(Equation(tangent_arithmetic.reshape_p, [source], [target],
                                   {"new_sizes": tuple(target.aval.shape)}))
     return parts
+
+
+def _call_params(params, call, prefix):
+    """A call-like primitive's parameters for a new sub-IR ``call``; its ``name``, if it has
+    one, says which transform made it (``jvp_f``)."""
+    params = dict(params, call=call)
+    if "name" in params:
+        params["name"] = f"{prefix}_{params['name']}"
+    return params
+
+
+def defcall(primitive):
+    """The JVP and transpose rules of a call-like primitive (one holding a sub-IR
+    ``params["call"]``: jit_call, checkpoint): the rule applied to the sub-IR, bound again as
+    ``primitive`` (as JAX's ``call_transpose``)."""
+    def jvp_rule(primals, tangents, **params):
+        call = params["call"]
+        jvp_call, arguments = jvp_of_call(call, primals, tangents)
+        results = primitive.bind(*arguments, **_call_params(params, jvp_call, "jvp"))
+        count = len(call.out_vars)
+        return results[:count], results[count:]
+
+    def transpose_rule(cotangents, *inputs, **params):
+        call = params["call"]
+        linear = [is_undefined(x) for x in inputs]
+        known = [x for x in inputs if not is_undefined(x)]
+        cotangents = [zeros_like_aval(aval) if c is None else c
+                      for c, aval in zip(cotangents, call.out_avals)]
+
+        def transposed(*known_and_cotangents):
+            known_values = iter(known_and_cotangents[:len(known)])
+            full = [x if is_linear else next(known_values) for x, is_linear in zip(inputs, linear)]
+            cotangents_in = backward_pass(call, list(known_and_cotangents[len(known):]), full)
+            return [instantiate(c, zeros_like_aval(x.aval))
+                    for c, x, is_linear in zip(cotangents_in, inputs, linear) if is_linear]
+
+        arguments = known + cotangents
+        transposed_ir, consts = trace_to_ir(
+            transposed, [core.get_aval(a) for a in arguments]).hoist_consts()
+        results = iter(primitive.bind(*consts, *arguments,
+                                      **_call_params(params, transposed_ir, "transpose")))
+        return [next(results) if is_linear else None for is_linear in linear]
+
+    jvp_rules[primitive] = jvp_rule
+    transpose_rules[primitive] = transpose_rule
 
 
 def jvp_of_call(call, primals, tangents):

@@ -30,7 +30,7 @@ class PartialEvalTrace(StagingTrace):
 
     def process_primitive(self, primitive, args, params):
         for x in args:
-            if type(x) is StagingTracer and x._trace is self:
+            if type(x) is StagingTracer and x.owner is self:
                 break
         else:
             # Known: computed now. (Each trace sets the current trace itself where it runs a
@@ -61,7 +61,7 @@ class PartialEvalTrace(StagingTrace):
         return StagingTrace.process_primitive(self, primitive, args, params)
 
     def is_unknown(self, x):
-        return type(x) is StagingTracer and x._trace is self
+        return type(x) is StagingTracer and x.owner is self
 
 
 def partial_eval_ir(ir, unknown_inputs, force_unknown_outputs=None):

@@ -64,6 +64,20 @@ def defbroadcasting(primitive):
     batch_rules[primitive] = rule
 
 
+def defcall(primitive):
+    """The batching rule of a call-like primitive (one holding a sub-IR ``params["call"]``):
+    the sub-IR batched, bound again as ``primitive``, every output batched at 0."""
+    def rule(values, batch_axes, **params):
+        size = batch_size(values, batch_axes)
+        batched_ir, consts = batch_ir(params["call"], batch_axes, size)
+        params = dict(params, call=batched_ir)
+        if "name" in params:
+            params["name"] = f"vmap_{params['name']}"
+        out = primitive.bind(*consts, *values, **params)
+        return out, [0] * len(out)
+    batch_rules[primitive] = rule
+
+
 def defaxes_shifted(primitive, *axis_params, result_axis=0):
     """Batch axis moved to the front of every operand; axis parameters shifted past it."""
     def rule(values, batch_axes, **params):
@@ -90,7 +104,7 @@ class BatchTracer(core.Tracer):
     __slots__ = ("value", "batch_axis")
 
     def __init__(self, trace, value, batch_axis):
-        self._trace = trace
+        self.owner = trace
         self.value = value
         self.batch_axis = batch_axis
 
@@ -99,6 +113,9 @@ class BatchTracer(core.Tracer):
         aval = core.get_aval(self.value)
         axis = self.batch_axis
         return core.ShapedArray(aval.shape[:axis] + aval.shape[axis + 1:], aval.dtype, aval.weak_type)
+
+    def parts(self):
+        return self.value, self.batch_axis
 
     def concrete_value(self):
         raise ConcretizationError(at_user_line(
@@ -116,20 +133,8 @@ class BatchTrace(core.Trace):
         self.axis_size = axis_size
 
     def process_primitive(self, primitive, args, params):
-        values = []
-        batch_axes = []
-        batched = False
-        for x in args:
-            if type(x) is BatchTracer and x._trace is self:
-                values.append(x.value)
-                batch_axes.append(x.batch_axis)
-                batched = True
-            else:
-                if isinstance(x, core.Tracer):
-                    self.check_foreign(x)
-                values.append(x)
-                batch_axes.append(None)
-        if not batched:
+        values, batch_axes = self.unpack(BatchTracer, args)
+        if all(a is None for a in batch_axes):
             return self.parent.process_primitive(primitive, values, params)
         rule = batch_rules.get(primitive)
         if rule is None:
@@ -144,18 +149,7 @@ def vmap_flat(flat_function, values, batch_axes, axis_size):
     """Outputs of ``flat_function`` batched over ``axis_size``, and their batch axes (or None)."""
     with core.new_trace(BatchTrace, axis_size) as trace:
         inputs = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(values, batch_axes)]
-        outputs = flat_function(*inputs)
-        out_values, out_axes = [], []
-        for x in outputs:
-            if type(x) is BatchTracer and x._trace is trace:
-                out_values.append(x.value)
-                out_axes.append(x.batch_axis)
-            else:
-                if isinstance(x, core.Tracer):
-                    trace.check_foreign(x)
-                out_values.append(x)
-                out_axes.append(None)
-    return out_values, out_axes
+        return trace.unpack(BatchTracer, flat_function(*inputs))
 
 
 def vmap_flat_to(flat_function, values, batch_axes, axis_size, out_axis=0):
