@@ -371,7 +371,7 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     >>> np.round(result.params, 6)
     array([3., 3.])
     """
-    from functrans.differentiation import value_and_grad
+    from functrans.transforms.differentiation import value_and_grad
     from functrans.transforms.jit import jit as jit_transform
 
     if not isinstance(steps, (int, np.integer)) or steps < 0:

@@ -4,7 +4,7 @@ both the transforms and the primitive library (JAX's ``ad_util``).
 Adding tangents, scaling them, a zero of a given type, moving a batch axis: the transforms
 (functrans.transforms) need these few operations, and the primitive library
 (functrans.lax) needs the transforms to register its rules. So the primitives behind them
-(add, mul, div, neg, select, broadcast_in_dim, reshape, transpose) get their
+(add, mul, div, neg, select, broadcast_in_dim, reshape, transpose, slice, reduce_sum) get their
 implementation and shape rule here; ``functrans.lax`` re-exports them and attaches their
 derivative, batching and lowering rules beside their other rules (elementwise.py,
 shapes.py). Imports then point one way: lax -> transforms -> this module -> core.
@@ -185,7 +185,7 @@ def select(predicate, on_true, on_false):
     return select_p.bind(predicate, on_true, on_false)
 
 
-# --- moving data: broadcast_in_dim, reshape, transpose ----------------------------------------
+# --- moving data: broadcast_in_dim, reshape, transpose, slice, zeros ------------------------
 
 def _primitive(name, impl, abstract_eval):
     primitive = core.Primitive(name)
@@ -259,6 +259,35 @@ def transpose(x, permutation):
     return transpose_p.bind(x, permutation=permutation)
 
 
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    return np.asarray(x)[tuple(np.s_[s:l:st] for s, l, st in
+                               zip(start_indices, limit_indices, strides))]
+
+
+def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
+    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
+            not 0 <= s <= l <= n or st < 1
+            for s, l, st, n in zip(start_indices, limit_indices, strides, x.shape)):
+        raise shape_error(f"invalid slice of {x.str_short()}: start {start_indices}, "
+                          f"limit {limit_indices}, strides {strides}")
+    shape = tuple(max(0, -(-(l - s) // st)) for s, l, st in zip(start_indices, limit_indices, strides))
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+slice_p = _primitive("slice", _slice_impl, _slice_abstract_eval)
+
+
+def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax name)
+    """``x[start:limit:stride, ...]`` with static bounds and positive strides."""
+    start_indices = tuple(int(s) for s in start_indices)
+    limit_indices = tuple(int(s) for s in limit_indices)
+    strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
+    shape = core.get_aval(x).shape
+    if start_indices == (0,) * len(shape) and limit_indices == shape and set(strides) <= {1}:
+        return x
+    return slice_p.bind(x, start_indices=start_indices, limit_indices=limit_indices, strides=strides)
+
+
 def zeros_like_aval(aval):
     """Zeros of ``aval``'s shape and dtype: a NumPy value when no transform is active."""
     dtype, shape = aval.dtype, aval.shape
@@ -269,6 +298,8 @@ def zeros_like_aval(aval):
     zero = np.zeros((), dtype)[()] if dtype == dtypes.float0 else dtype.type(0)
     return broadcast_in_dim(zero, shape, ())
 
+
+# --- reductions: reduce_sum (the transpose of a broadcast) ------------------------------------
 
 def reduced_shape(x, axes):
     if any(not 0 <= a < x.ndim for a in axes):
@@ -294,8 +325,6 @@ def keep_dtype(numpy_reduce):
     """NumPy reductions promote small integers; the primitive keeps the input dtype."""
     return lambda x, axis: numpy_reduce(x, axis=axis, dtype=np.asarray(x).dtype)
 
-
-# --- reductions: reduce_sum (the transpose of a broadcast) ------------------------------------
 
 reduce_sum_p = declare_reduction("reduce_sum", keep_dtype(np.sum), "iufc")
 

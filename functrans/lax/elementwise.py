@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, dtypes
+from functrans import core, dtypes, tree
 from functrans import tangent_arithmetic as arithmetic
 from functrans.lowering import rules as lowering_rules
 from functrans.tangent_arithmetic import (  # noqa: F401  (kinds re-exported)
@@ -265,8 +265,14 @@ logical_not = unary_op(not_p)
 ad.defzero(not_p)
 
 stop_gradient_p = unary_primitive("stop_gradient", lambda x: x, ANY, template="{0}")
-stop_gradient = unary_op(stop_gradient_p)
 ad.defzero(stop_gradient_p)
+
+
+def stop_gradient(x):
+    """``x``, with a zero derivative: differentiation treats it as a constant (any pytree;
+    leaves that are not floating point pass unchanged, as in JAX)."""
+    return tree.map(lambda leaf: stop_gradient_p.bind(leaf)
+                    if dtypes.is_inexact(core.get_aval(leaf).dtype) else leaf, x)
 
 
 # --- binary arithmetic ----------------------------------------------------------------------

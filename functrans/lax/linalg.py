@@ -107,7 +107,7 @@ def _dot_general_batch(values, batch_axes, *, dimension_numbers):
     (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
     x, y = values
     x_axis, y_axis = batch_axes
-    shift = vmap._shift
+    shift = vmap.shift_axes
     if x_axis is not None and y_axis is not None:
         x, y = vmap.move_axis(x, x_axis, 0), vmap.move_axis(y, y_axis, 0)
         numbers = ((shift(lhs_contracting), shift(rhs_contracting)),

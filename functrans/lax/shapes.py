@@ -9,7 +9,8 @@ from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
 from functrans.lowering import rules as lowering_rules
 from functrans.tangent_arithmetic import (
-    broadcast_in_dim, broadcast_in_dim_p, reshape, reshape_p, transpose, transpose_p)
+    broadcast_in_dim, broadcast_in_dim_p, reshape, reshape_p, slice, slice_p, transpose,
+    transpose_p)
 from functrans.transforms import ad, vmap
 
 
@@ -43,7 +44,7 @@ def _broadcast_in_dim_batch(values, batch_axes, *, shape, broadcast_dimensions):
     (x,), (axis,) = values, batch_axes
     x = vmap.move_axis(x, axis, 0)
     size = core.get_aval(x).shape[0]
-    return broadcast_in_dim(x, (size,) + shape, (0,) + vmap._shift(broadcast_dimensions)), 0
+    return broadcast_in_dim(x, (size,) + shape, (0,) + vmap.shift_axes(broadcast_dimensions)), 0
 
 
 vmap.batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
@@ -106,7 +107,7 @@ ad.deflinear(transpose_p, lambda cotangent, x, *, permutation:
 
 def _transpose_batch(values, batch_axes, *, permutation):
     x = vmap.move_axis(values[0], batch_axes[0], 0)
-    return transpose(x, (0,) + vmap._shift(permutation)), 0
+    return transpose(x, (0,) + vmap.shift_axes(permutation)), 0
 
 
 vmap.batch_rules[transpose_p] = _transpose_batch
@@ -212,35 +213,7 @@ lowering_rules.defindex(rev_p, _rev_index)
 
 
 # --- slice ----------------------------------------------------------------------------
-
-def _slice_impl(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(np.s_[s:l:st] for s, l, st in
-                               zip(start_indices, limit_indices, strides))]
-
-
-def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
-    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
-            not 0 <= s <= l <= n or st < 1
-            for s, l, st, n in zip(start_indices, limit_indices, strides, x.shape)):
-        raise shape_error(f"invalid slice of {x.str_short()}: start {start_indices}, "
-                          f"limit {limit_indices}, strides {strides}")
-    shape = tuple(max(0, -(-(l - s) // st)) for s, l, st in zip(start_indices, limit_indices, strides))
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
-
-
-slice_p = _primitive("slice", _slice_impl, _slice_abstract_eval)
-
-
-def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax name)
-    """``x[start:limit:stride, ...]`` with static bounds and positive strides."""
-    start_indices = tuple(int(s) for s in start_indices)
-    limit_indices = tuple(int(s) for s in limit_indices)
-    strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
-    shape = core.get_aval(x).shape
-    if start_indices == (0,) * len(shape) and limit_indices == shape and set(strides) <= {1}:
-        return x
-    return slice_p.bind(x, start_indices=start_indices, limit_indices=limit_indices, strides=strides)
-
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic)
 
 def _slice_transpose(cotangent, x, *, start_indices, limit_indices, strides):
     in_shape = x.aval.shape

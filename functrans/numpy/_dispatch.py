@@ -7,7 +7,7 @@ per-thread trace state directly (one attribute read) rather than through
 """
 import numpy as np
 
-from functrans import core, lax
+from functrans import core, dtypes, lax
 from functrans.errors import at_user_line
 from functrans.numpy._promotion import cast, promoted_dtype
 
@@ -53,6 +53,13 @@ def operand(x):
     if isinstance(x, (list, tuple)) and contains_tracer(x):
         return stack_nested(x)
     return np.asarray(x)
+
+
+def as_inexact(x):
+    """``x`` as an array of the float dtype NumPy's ``exp`` would give it (ints -> float)."""
+    x = array_operand(x)
+    float_dtype = dtypes.ufunc_result_dtype(np.exp, x.dtype)
+    return x if x.dtype == float_dtype else cast(x, float_dtype)
 
 
 def stack_nested(values):

@@ -84,7 +84,7 @@ def defaxes_shifted(primitive, *axis_params, result_axis=0):
         size = batch_size(values, batch_axes)
         values = [batched_at_front(x, a, size) for x, a in zip(values, batch_axes)]
         for name in axis_params:
-            params[name] = _shift(params[name])
+            params[name] = shift_axes(params[name])
         out = primitive.bind(*values, **params)
         if primitive.multiple_results:
             return out, [result_axis] * len(out)
@@ -92,7 +92,8 @@ def defaxes_shifted(primitive, *axis_params, result_axis=0):
     batch_rules[primitive] = rule
 
 
-def _shift(axes):
+def shift_axes(axes):
+    """Axis numbers (an int or a tuple) moved up by one, past a batch axis put in front."""
     if isinstance(axes, int):
         return axes + 1
     return tuple(a + 1 for a in axes)

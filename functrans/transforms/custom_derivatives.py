@@ -1,4 +1,4 @@
-"""Functions with user-given derivatives, gradient stopping, and rematerialization.
+"""Functions with user-given derivatives, and rematerialization (checkpoint).
 
 ``custom_jvp``, ``custom_vjp`` and ``checkpoint`` each bind a call-like
 primitive holding the traced function as a sub-IR, with the user's rules as
@@ -7,7 +7,7 @@ parameters, so that every transform (and staging under jit) sees them.
 import functools
 import inspect
 
-from functrans import core, dtypes, tree
+from functrans import core, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, depends_on, eval_ir
 from functrans.lowering import rules as lowering_rules
@@ -15,7 +15,7 @@ from functrans.tracing import flatten_function, trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_rules
 
-__all__ = ["checkpoint", "custom_jvp", "custom_vjp", "stop_gradient"]
+__all__ = ["checkpoint", "custom_jvp", "custom_vjp"]
 
 
 def _call_primitive(name):
@@ -255,15 +255,6 @@ class custom_vjp:
         outputs = custom_vjp_call_p.bind(*consts, *leaves, call=call, forward=flat_forward,
                                          backward=flat_backward, num_consts=len(consts))
         return tree.unflatten(out_treedef, outputs)
-
-
-# --- stop_gradient ----------------------------------------------------------------------
-
-def stop_gradient(x):
-    """``x``, with a zero derivative: differentiation treats it as a constant (any pytree)."""
-    from functrans import lax
-    return tree.map(lambda leaf: lax.stop_gradient(leaf)
-                    if dtypes.is_inexact(core.get_aval(leaf).dtype) else leaf, x)
 
 
 # --- checkpoint (rematerialization) -----------------------------------------------------
