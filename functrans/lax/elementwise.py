@@ -83,14 +83,14 @@ def _logistic(x):
     return np.where(np.asarray(x) >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs))[()]
 
 
-@functools.cache
-def _scipy_erf():
-    from scipy import special
-    return special.erf
-
-
-def _erf(x):
-    return _scipy_erf()(x)
+def _scipy_special(name):
+    """The implementation ``scipy.special.<name>``, imported on first use (SciPy is slow to
+    import and ``import functrans`` does not need it)."""
+    @functools.cache
+    def function():
+        from scipy import special
+        return getattr(special, name)
+    return lambda x: function()(x)
 
 
 def _integer_pow_impl(x, *, y):
@@ -162,7 +162,7 @@ logistic_p = unary_primitive(
 logistic = unary_op(logistic_p)
 ad.defscaled(logistic_p, lambda ans, x: mul(ans, sub(1, ans)))
 
-erf_p = unary_primitive("erf", _erf, template="math.erf({0})", costly=True, reusable=True)
+erf_p = unary_primitive("erf", _scipy_special("erf"), template="math.erf({0})", costly=True, reusable=True)
 erf = unary_op(erf_p)
 ad.defscaled(erf_p, lambda ans, x: mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi)))
 
