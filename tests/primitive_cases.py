@@ -233,7 +233,7 @@ CASES = [
     unary("abs", lax.abs, draw=away_from_zero), unary("sign", lax.sign, draw=away_from_zero),
     unary("floor", lax.floor, draw=not_near_integers), unary("ceil", lax.ceil, draw=not_near_integers),
     unary("round", lax.round, draw=not_near_half_integers),
-    unary("logistic", lax.logistic, -5.0, 5.0), unary("erf", lax.erf),
+    unary("logistic", lax.logistic, -5.0, 5.0), unary("erf", lax.erf), unary("erfc", lax.erfc),
     unary("asin", lax.asin, -0.9, 0.9), unary("acos", lax.acos, -0.9, 0.9),
     unary("atan", lax.atan), unary("sinh", lax.sinh), unary("cosh", lax.cosh),
     unary("asinh", lax.asinh), unary("acosh", lax.acosh, 1.1, 4.0),

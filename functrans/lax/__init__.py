@@ -7,7 +7,7 @@ promotes). Control flow (cond, while_loop, scan, ...) lives here too.
 from functrans.lax.control_flow import cond, fori_loop, scan, switch, while_loop
 from functrans.lax.elementwise import (
     abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, ceil, convert_element_type, cos,
-    cosh, div, eq, erf, exp, expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p,
+    cosh, div, eq, erf, erfc, exp, expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p,
     logical_and, logical_not, logical_or, logical_xor, logistic, lt, max, min, mul, ne, neg,
     pow, rem, round, rsqrt, select, sign, sin, sinh, sqrt, stop_gradient, sub, tan, tanh,
 )

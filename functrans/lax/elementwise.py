@@ -166,6 +166,11 @@ erf_p = unary_primitive("erf", _scipy_special("erf"), template="math.erf({0})", 
 erf = unary_op(erf_p)
 ad.defscaled(erf_p, lambda ans, x: mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi)))
 
+erfc_p = unary_primitive("erfc", _scipy_special("erfc"), template="math.erfc({0})", costly=True,
+                         reusable=True)
+erfc = unary_op(erfc_p)
+ad.defscaled(erfc_p, lambda ans, x: mul(exp(neg(_square(x))), -2 / math.sqrt(math.pi)))
+
 asin_p = unary_primitive("asin", np.arcsin, template="np.arcsin({0})", costly=True)
 asin = unary_op(asin_p)
 ad.defscaled(asin_p, lambda ans, x: rsqrt(sub(1, _square(x))))
