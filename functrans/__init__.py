@@ -24,8 +24,7 @@ from functrans.transforms.differentiation import (
 )
 from functrans.transforms.jit import jit
 from functrans.transforms.vmap import vmap
-
-__version__ = "0.1.0"
+from functrans.version import __version__
 
 #: public submodules loaded on first access (``functrans.optim``)
 _LAZY_SUBMODULES = ("distributed", "nn", "optim", "scipy", "testing")

@@ -11,7 +11,7 @@ from functrans import core, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, depends_on, eval_ir
 from functrans.lowering import rules as lowering_rules
-from functrans.tracing import flatten_function, trace_to_ir
+from functrans.tracing import fix_arguments, flatten_function, trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_rules
 
@@ -49,20 +49,16 @@ def _prepare_call(rule_holder, args, kwargs):
     leaves and structure, the traced body with its hoisted constants, its output structure."""
     args = _bind_arguments(rule_holder.function, args, kwargs)
     static, dynamic = _split_static(args, rule_holder.nondiff_argnums)
-    function = _with_static(rule_holder.function, static, rule_holder.nondiff_argnums, len(args))
+    function = fix_arguments(rule_holder.function, args,
+                             _dynamic_positions(args, rule_holder.nondiff_argnums))
     leaves, in_tree = tree.flatten((dynamic, {}))
     flat_function, out_tree = flatten_function(function, in_tree)
     call, consts = _trace_call(flat_function, leaves)
     return args, static, dynamic, leaves, in_tree, call, consts, out_tree()
 
 
-def _with_static(function, static, static_argnums, count):
-    def full_function(*dynamic):
-        dynamic = iter(dynamic)
-        static_values = iter(static)
-        return function(*[next(static_values) if i in static_argnums else next(dynamic)
-                          for i in range(count)])
-    return full_function
+def _dynamic_positions(args, static_argnums):
+    return [i for i in range(len(args)) if i not in static_argnums]
 
 
 # --- custom_jvp -------------------------------------------------------------------------
@@ -217,7 +213,8 @@ class custom_vjp:
                                  f"with {self.__name__}.defvjp(forward, backward)")
         args, static, dynamic, leaves, in_tree, call, consts, out_treedef = _prepare_call(
             self, args, kwargs)
-        user_forward = _with_static(self.forward, static, self.nondiff_argnums, len(args))
+        user_forward = fix_arguments(self.forward, args,
+                                     _dynamic_positions(args, self.nondiff_argnums))
         user_backward = self.backward
         argument_avals = [core.get_aval(x) for x in leaves]
         residual_trees = []

@@ -11,7 +11,7 @@ from functrans import core, dtypes, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, eval_ir
 from functrans.tangent_arithmetic import reshape, slice, transpose
-from functrans.tracing import flatten_function, trace_to_ir
+from functrans.tracing import fix_arguments, flatten_function, trace_to_ir
 from functrans.transforms import ad
 from functrans.transforms.vmap import batched_at_front, vmap_flat, vmap_flat_to
 
@@ -187,15 +187,6 @@ def _check_differentiable(args, argnums, function, where):
                     "2.0 instead of 2), or leave the integer argument out of argnums."))
 
 
-def _function_of_argnums(function, args, kwargs, argnums):
-    def partial_function(*differentiated):
-        full = list(args)
-        for number, value in zip(argnums, differentiated):
-            full[number] = value
-        return function(*full, **kwargs)
-    return partial_function
-
-
 def value_and_grad(function, argnums=0, has_aux=False):
     """``(function(*args), gradient)`` for a function with a real scalar output.
 
@@ -207,7 +198,7 @@ def value_and_grad(function, argnums=0, has_aux=False):
     def value_and_grad_function(*args, **kwargs):
         single, numbers = _normalize_argnums(argnums, len(args), "grad")
         _check_differentiable(args, numbers, function, "grad")
-        partial_function = _function_of_argnums(function, args, kwargs, numbers)
+        partial_function = fix_arguments(function, args, numbers, kwargs)
         differentiated = [args[n] for n in numbers]
         result = vjp(partial_function, *differentiated, has_aux=has_aux)
         value, pullback = result[0], result[1]
@@ -304,7 +295,7 @@ def _differentiated_arguments(function, args, kwargs, argnums, where):
     """``function`` as a flat function of the arguments ``argnums``: what Jacobians start from."""
     single, numbers = _normalize_argnums(argnums, len(args), where)
     _check_differentiable(args, numbers, function, where)
-    partial_function = _function_of_argnums(function, args, kwargs, numbers)
+    partial_function = fix_arguments(function, args, numbers, kwargs)
     differentiated = tuple(args[n] for n in numbers)
     in_leaves, in_tree = tree.flatten(differentiated)
     _, flat_function, out_tree = _flat(partial_function, differentiated)
