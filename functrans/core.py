@@ -159,14 +159,17 @@ class Trace:
         raise NotImplementedError
 
     def unpack(self, tracer_type, values):
-        """The two parts (``tracer.parts()``) of each value that is this trace's tracer of
-        ``tracer_type``; any other value is a constant to this trace: itself and ``None``.
-        Returns two lists, e.g. the primals and tangents of JVP, values and batch axes of vmap.
+        """The two parts (``tracer_type.parts(tracer)``) of each value that is this trace's
+        tracer of ``tracer_type``; any other value is a constant to this trace: itself and
+        ``None``. Returns two lists, e.g. the primals and tangents of JVP, the values and batch
+        axes of vmap. ``parts`` is an ``operator.attrgetter`` of the tracer class (no Python
+        call per value: this runs for every primitive under a transform).
         """
+        parts = tracer_type.parts
         firsts, seconds = [], []
         for x in values:
             if type(x) is tracer_type and x.owner is self:
-                first, second = x.parts()
+                first, second = parts(x)
                 firsts.append(first)
                 seconds.append(second)
             else:

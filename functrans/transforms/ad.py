@@ -11,6 +11,8 @@ mode.
 Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
 no zero array is built unless a rule needs one.
 """
+import operator
+
 import numpy as np
 
 from functrans import core, dtypes, tangent_arithmetic
@@ -203,6 +205,7 @@ def is_undefined(x):
 
 class JVPTracer(core.Tracer):
     __slots__ = ("primal", "tangent", "_aval")
+    parts = operator.attrgetter("primal", "tangent")
 
     def __init__(self, trace, primal, tangent):
         self.owner = trace
@@ -215,9 +218,6 @@ class JVPTracer(core.Tracer):
         if self._aval is None:
             self._aval = core.get_aval(self.primal)
         return self._aval
-
-    def parts(self):
-        return self.primal, self.tangent
 
     def concrete_value(self):
         primal = self.primal

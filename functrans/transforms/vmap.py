@@ -7,6 +7,7 @@ the values and their batch axes to the output and its batch axis.
 """
 import functools
 import inspect
+import operator
 
 from functrans import core, tree
 from functrans.errors import ConcretizationError, MissingRuleError, at_user_line
@@ -103,6 +104,7 @@ def shift_axes(axes):
 
 class BatchTracer(core.Tracer):
     __slots__ = ("value", "batch_axis")
+    parts = operator.attrgetter("value", "batch_axis")
 
     def __init__(self, trace, value, batch_axis):
         self.owner = trace
@@ -114,9 +116,6 @@ class BatchTracer(core.Tracer):
         aval = core.get_aval(self.value)
         axis = self.batch_axis
         return core.ShapedArray(aval.shape[:axis] + aval.shape[axis + 1:], aval.dtype, aval.weak_type)
-
-    def parts(self):
-        return self.value, self.batch_axis
 
     def concrete_value(self):
         raise ConcretizationError(at_user_line(
@@ -135,7 +134,7 @@ class BatchTrace(core.Trace):
 
     def process_primitive(self, primitive, args, params):
         values, batch_axes = self.unpack(BatchTracer, args)
-        if all(a is None for a in batch_axes):
+        if batch_axes.count(None) == len(batch_axes):
             return self.parent.process_primitive(primitive, values, params)
         rule = batch_rules.get(primitive)
         if rule is None:
