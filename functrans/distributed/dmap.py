@@ -1,6 +1,7 @@
 """``dmap``: ``vmap``'s contract, run across the workers of a Dask cluster."""
 import functools
 import operator
+import warnings
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from functrans.distributed.sharding import MappedArguments, leaf_axes, shard_bou
 from functrans.distributed.shipping import Program, pickled
 from functrans.distributed.worker import run_map_shard
 
-__all__ = ["dmap", "send_program"]
+__all__ = ["dmap", "send_program", "submit_shards"]
 
 
 def send_program(current, transform, function, options, arguments, caller):
@@ -29,6 +30,19 @@ def send_program(current, transform, function, options, arguments, caller):
     [future] = current.scatter([Program(function_bytes, shared_bytes)], broadcast=True,
                                hash=False)
     return future
+
+
+def submit_shards(current, task, program, arguments, bounds, weights=None):
+    """One task per shard of NumPy arguments, each carrying its shard: a future each.
+
+    The shards travel inside the tasks (through the scheduler), not as scattered data, so
+    that the scheduler can rerun a task whose worker died; Dask's warning about large task
+    graphs is silenced here because the data has no other way to the workers."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        return [current.submit(task, program, number, len(bounds), arguments.shard(start, stop),
+                               *([] if weights is None else [weights[number]]), pure=False)
+                for number, (start, stop) in enumerate(bounds)]
 
 
 def dmap(function, in_axes=0, out_axes=0, *, shards=None, client=None):
@@ -64,9 +78,7 @@ def dmap(function, in_axes=0, out_axes=0, *, shards=None, client=None):
             return _lazy_map(current, function, options, arguments, caller)
         program = send_program(current, "map", function, options, arguments, caller)
         bounds = shard_bounds(arguments.size, shards or cluster.worker_count(current))
-        futures = [current.submit(run_map_shard, program, number, len(bounds),
-                                  arguments.shard(start, stop), pure=False)
-                   for number, (start, stop) in enumerate(bounds)]
+        futures = submit_shards(current, run_map_shard, program, arguments, bounds)
         outputs = [tree.unflatten(structure, leaves)
                    for leaves, structure in failures.gather(current, futures, caller)]
         return _join(outputs, out_axes, caller)

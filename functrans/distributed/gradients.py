@@ -1,7 +1,7 @@
 """Data-parallel ``value_and_grad``: shard sums on the workers, tree-reduced there."""
 from functrans import tree
 from functrans.distributed import cluster, failures
-from functrans.distributed.dmap import send_program
+from functrans.distributed.dmap import send_program, submit_shards
 from functrans.distributed.sharding import MappedArguments, shard_bounds
 from functrans.distributed.worker import add_trees, run_value_and_grad_shard
 
@@ -56,10 +56,8 @@ def _shard_sums(current, program, arguments, shards, reduce):
             for number, (rows, shard) in enumerate(zip(chunks, blocks))]
         return current.compute(tasks)
     bounds = shard_bounds(arguments.size, shards or cluster.worker_count(current))
-    return [current.submit(run_value_and_grad_shard, program, number, len(bounds),
-                           arguments.shard(start, stop),
-                           stop - start if reduce == "mean" else 1, pure=False)
-            for number, (start, stop) in enumerate(bounds)]
+    weights = [stop - start if reduce == "mean" else 1 for start, stop in bounds]
+    return submit_shards(current, run_value_and_grad_shard, program, arguments, bounds, weights)
 
 
 def _tree_sum(current, futures):
