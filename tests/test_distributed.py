@@ -6,6 +6,7 @@ each kernel once (one of them compiles, the other loads it from the shared disk 
 """
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -57,9 +58,40 @@ def pytree_function(pair, scale):
     return {"sum": fnp.sum(pair["a"]) * scale, "outer": pair["a"][:, None] * pair["b"]}, scale
 
 
+def test_importing_functrans_imports_no_dask():
+    code = "import functrans, sys; print(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert completed.stdout.strip() == "False"
+
+
+def test_the_current_client_is_used(client):
+    assert fd.client() is client
+
+
 def test_per_example_gradients_equal_the_closed_form(client):
     grads = per_example_gradient(W, X, Y)
     np.testing.assert_allclose(grads, logistic_gradient_closed_form(W, X, Y), rtol=1e-12)
+
+
+def kernels_loaded_from_disk():
+    """On a worker: for each signature compiled there, whether its kernel came from disk."""
+    from functrans.distributed import worker
+    return {(token, index): getattr(kernel, "from_disk", None)
+            for token, function in worker._functions.items()
+            for index, kernel in enumerate(getattr(function, "kernels", []))}
+
+
+def test_one_worker_per_machine_compiles_a_kernel_the_other_loads_it(client):
+    per_example_gradient(W, X, Y)
+    by_worker = list(client.run(kernels_loaded_from_disk).values())
+    shared = set(by_worker[0]) & set(by_worker[1])
+    assert shared
+    for signature in shared:
+        flags = [flags_of_worker[signature] for flags_of_worker in by_worker]
+        if None in flags:
+            pytest.skip("this jit does not report where its kernels came from")
+        assert flags != [False, False], "both workers compiled the same kernel"
 
 
 def test_pytrees_in_and_out_with_in_axes_and_out_axes_match_a_loop(client):

@@ -131,8 +131,8 @@ def _lazy_map(current, function, options, arguments, caller):
 
 
 def _output_types(function, options, arguments, caller):
-    """The output structure and each output's aval, for the whole mapped axis, traced on
-    the client with one-example stand-ins of the mapped arguments."""
+    """The output structure and each output's aval, traced on the client with one-example
+    stand-ins of the mapped arguments (so a mapped output's axis has size 1 here)."""
     import functrans
 
     examples = []
