@@ -1,6 +1,6 @@
 """functrans.distributed on a LocalCluster of worker processes against one process with jit.
 
-    python -m benchmarks.distributed [--workers 2] [--quick]
+    python -m benchmarks.distributed [--workers 2] [--repeats 3] [--quick]
 
 1. W4's per-example gradients, ``vmap(grad(loss), in_axes=(None, 0, 0))``, over 10^6
    examples (w (100), X (10^6, 100)): ``jit`` in this process; ``dmap`` with NumPy in and
@@ -27,9 +27,10 @@ import numpy as np
 REPEATS = 3
 
 
-def best(function, repeats=REPEATS):
-    """The minimum of ``repeats`` timed calls, after one untimed call."""
-    function()
+def best(function, repeats=REPEATS, warm_up=None):
+    """The minimum of ``repeats`` timed calls, after one untimed call of ``warm_up``
+    (default: ``function``)."""
+    (warm_up or function)()
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -114,8 +115,10 @@ def w3_epoch(client, examples, batch, repeats):
             current = tuple(p - 0.1 * g for p, g in zip(current, grads))
         return current
 
-    single = best(lambda: epoch(local, X, y), repeats)
-    distributed = best(lambda: epoch(remote, Xd, yd), repeats)
+    single = best(lambda: epoch(local, X, y), repeats,
+                  warm_up=lambda: local(params, X[:batch], y[:batch]))
+    distributed = best(lambda: epoch(remote, Xd, yd), repeats,
+                       warm_up=lambda: remote(params, Xd[:batch], yd[:batch]))
     value, grads = remote(params, Xd[:batch], yd[:batch])
     expected_value, expected_grads = local(params, X[:batch], y[:batch])
     np.testing.assert_allclose(value, expected_value, rtol=1e-10)
@@ -167,9 +170,10 @@ def projected_epoch(epoch, costs, workers_now, workers):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="smaller data, one repeat")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the data, one repeat")
     options = parser.parse_args(argv)
-    repeats = 1 if options.quick else REPEATS
+    repeats = 1 if options.quick else options.repeats
     scale = 10 if options.quick else 1
 
     from functrans import distributed as fd
