@@ -206,6 +206,36 @@ def test_no_scheduler_at_the_address_names_it_and_the_timeout():
         fd.connect("tcp://127.0.0.1:9", timeout=0.5)
 
 
+DEFAULT_CLUSTER_SCRIPT = """
+import os
+from functrans import distributed as fd
+first = fd.client()
+assert fd.client() is first
+print(*first.run(os.getpid).values())
+"""
+
+
+@pytest.mark.slow
+def test_a_cluster_started_by_default_is_announced_once_and_closed_at_exit():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    environment = dict(os.environ, PYTHONPATH=root)
+    environment.pop("DASK_SCHEDULER_ADDRESS", None)
+    completed = subprocess.run([sys.executable, "-c", DEFAULT_CLUSTER_SCRIPT], cwd=root,
+                               env=environment, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stderr.count("started a LocalCluster") == 1
+    for pid in map(int, completed.stdout.split()):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"worker process {pid} still runs after its client's process exited")
+
+
 def slow_rows(x):
     return functrans.lax.fori_loop(0, 3000, lambda i, v: fnp.tanh(v + 0.5 * fnp.sin(v)), x)
 
