@@ -1,7 +1,7 @@
 """Turning a failed task back into the user's own exception, on the client."""
 from functrans.distributed.worker import WorkerError
 
-__all__ = ["gather"]
+__all__ = ["gather", "reraise", "result"]
 
 
 def reraise(error, caller):

@@ -8,7 +8,6 @@ Every task here is a pure function of its inputs, so Dask may rerun it on anothe
 import contextlib
 import hashlib
 import os
-import sys
 import traceback
 
 import cloudpickle
