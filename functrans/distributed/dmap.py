@@ -56,7 +56,10 @@ def dmap(function, in_axes=0, out_axes=0, *, shards=None, client=None):
 
     NumPy inputs give NumPy outputs. If a mapped argument is a ``dask.array``, its chunks
     along the mapped axis are the shards and the result is a lazy ``dask.array``: data
-    larger than memory streams through the workers.
+    larger than memory streams through the workers. Prefer that for large data: NumPy
+    inputs and outputs travel through the client and the scheduler, which costs more than
+    a cheap ``f`` saves (see ``benchmarks/distributed.py``); persisted ``dask.array``s in,
+    and the result persisted or reduced on the cluster, keep the data where it is.
 
     ``client`` is the ``dask.distributed.Client`` to use (default: see
     ``functrans.distributed.client``).
