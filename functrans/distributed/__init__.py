@@ -7,7 +7,7 @@ Installed with ``pip install "functrans[distributed]"`` (it pulls ``dask[distrib
   one Dask task running ``jit(vmap(f))`` on a worker; NumPy or ``dask.array`` inputs.
 - ``value_and_grad(loss, reduce="mean")``: the loss and gradient of a batch-averaged loss,
   computed shard by shard on the workers and tree-reduced there.
-- ``minimize(loss, params, optimizer, steps, batch=...)``: training with the data
+- ``minimize(loss, params, optimizer, steps, data=...)``: training with the data
   persisted on the workers; each step ships the parameters and brings back the gradient.
 - ``client()``, ``connect(address, timeout=...)``, ``local_cluster(n_workers)``,
   ``shutdown()``: which cluster runs the work.
