@@ -138,6 +138,18 @@ def test_minimize_follows_single_process_training(client):
     assert result.history[-1] < result.history[0]
 
 
+def test_minimize_with_minibatches_follows_single_process_training(client):
+    optimizer = optim.sgd(0.5)
+    data = (np.concatenate([X, -X]), np.concatenate([Y, Y]))     # two batches of 12
+    result = fd.minimize(mean_logistic, W, optimizer, 3, data=data, batch_size=12,
+                         progress=False)
+    batches = [(data[0][s:s + 12], data[1][s:s + 12]) for s in (0, 12, 0)]
+    local = optim.minimize(lambda w, batch: mean_logistic(w, *batch), W, optimizer, 3,
+                           batches=batches, progress=False, jit=False)
+    np.testing.assert_allclose(result.history, local.history, rtol=1e-12)
+    np.testing.assert_allclose(result.params, local.params, rtol=1e-12)
+
+
 class CountsPickling:
     """An unmapped argument that counts how often the client pickles it."""
     pickled = 0
