@@ -18,6 +18,7 @@ from functrans.errors import shape_error
 
 #: dtype kinds an elementwise primitive takes
 FLOAT = "fc"
+REAL = "f"
 NUMBER = "iufc"
 INTEGRAL = "biu"
 ANY = "biufc"

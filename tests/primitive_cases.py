@@ -317,3 +317,151 @@ COVERED_ELSEWHERE = {
     "while": "holds sub-IRs: tests/test_control_flow.py",
     "scan": "holds a sub-IR: tests/test_control_flow.py",
 }
+
+
+# --- complex numbers and Fourier transforms ------------------------------------------------
+# The cases of the complex primitives take and return real arrays (the parts of complex
+# values), so the systematic tests, written for real values, check them. COMPLEX_CASES below
+# take complex values directly; tests/test_complex_primitives.py runs them.
+
+def _parts(z):
+    return (lax.real(z), lax.imag(z))
+
+
+_ROTATION = complex(np.exp(0.7j))  # mixes the parts, so a sign error in one of them shows
+
+
+def _pair_of_shape(data, shape_):
+    return (floats(data, shape_), floats(data, shape_))
+
+
+def _pair(data):
+    return _pair_of_shape(data, shape(data))
+
+
+def _fft_args(data):
+    fft_type = data.draw(st.sampled_from(["fft", "ifft", "rfft", "irfft"]))
+    batch = shape(data, max_dims=1)
+    lengths = tuple(data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)))
+    trailing = lengths[:-1] + (lengths[-1] // 2 + 1,) if fft_type == "irfft" else lengths
+    x, y = _pair_of_shape(data, batch + trailing)
+    return (x, y, fft_type, lengths)
+
+
+def _fft_of_parts(x, y, fft_type, lengths):
+    operand = x if fft_type == "rfft" else lax.complex(x, y)
+    out = lax.fft(operand, fft_type, lengths)
+    return out if fft_type == "irfft" else _parts(out)
+
+
+CASES += [
+    Case("complex", _pair, lambda x, y: _parts(lax.complex(x, y)), float_argnums=(0, 1),
+         linear=True),
+    Case("real", _pair, lambda x, y: lax.real(lax.mul(lax.complex(x, y), _ROTATION)),
+         float_argnums=(0, 1), linear=True),
+    Case("imag", _pair, lambda x, y: lax.imag(lax.mul(lax.complex(x, y), _ROTATION)),
+         float_argnums=(0, 1), linear=True),
+    Case("conj", _pair, lambda x, y: _parts(lax.mul(lax.conj(lax.complex(x, y)), _ROTATION)),
+         float_argnums=(0, 1), linear=True),
+    Case("fft", _fft_args, _fft_of_parts, float_argnums=(0, 1), linear=True),
+]
+
+
+def complex_values(data, shape_, real=(-2.0, 2.0), imag=(-2.0, 2.0)):
+    return floats(data, shape_, *real) + 1j * floats(data, shape_, *imag)
+
+
+def complex_away_from_zero(data, shape_):
+    magnitude = floats(data, shape_, 0.3, 2.0)
+    phase = floats(data, shape_, -3.0, 3.0)
+    return magnitude * np.exp(1j * phase)
+
+
+def complex_unary(name, op, real=(-2.0, 2.0), imag=(-2.0, 2.0), draw=None, **flags):
+    def draw_args(data):
+        s = shape(data)
+        return (draw(data, s) if draw else complex_values(data, s, real, imag),)
+    return Case(name, draw_args, op, **flags)
+
+
+def complex_binary(name, op, draw_y=None, **flags):
+    def draw_args(data):
+        s = shape(data)
+        return (complex_values(data, s), draw_y(data, s) if draw_y else complex_values(data, s))
+    return Case(name, draw_args, op, float_argnums=(0, 1), **flags)
+
+
+def _complex_dot_args(data):
+    lhs_shape, rhs_shape, numbers = data.draw(st.sampled_from(DOT_CASES))
+    return (complex_values(data, lhs_shape), complex_values(data, rhs_shape), numbers)
+
+
+def _complex_fft_args(data):
+    fft_type = data.draw(st.sampled_from(["fft", "ifft", "rfft", "irfft"]))
+    batch = shape(data, max_dims=1)
+    lengths = tuple(data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)))
+    trailing = lengths[:-1] + (lengths[-1] // 2 + 1,) if fft_type == "irfft" else lengths
+    x = floats(data, batch + trailing) if fft_type == "rfft" else \
+        complex_values(data, batch + trailing)
+    return (x, fft_type, lengths)
+
+
+def _complex_select_args(data):
+    s = shape(data)
+    return (data.draw(hnp.arrays(np.bool_, s)), complex_values(data, s), complex_values(data, s))
+
+
+#: Complex inputs through the elementwise primitives (away from branch cuts and poles),
+#: reductions, dot_general, the complex primitives and fft.
+COMPLEX_CASES = [
+    complex_unary("neg", lax.neg, linear=True),
+    complex_unary("sin", lax.sin), complex_unary("cos", lax.cos),
+    complex_unary("tan", lax.tan, (-1.0, 1.0), (-1.0, 1.0)),
+    complex_unary("tanh", lax.tanh, (-1.0, 1.0), (-1.0, 1.0)),
+    complex_unary("exp", lax.exp), complex_unary("expm1", lax.expm1),
+    complex_unary("log", lax.log, (0.2, 2.0)), complex_unary("log1p", lax.log1p, (-0.7, 2.0)),
+    complex_unary("sqrt", lax.sqrt, (0.2, 2.0)), complex_unary("rsqrt", lax.rsqrt, (0.2, 2.0)),
+    complex_unary("sinh", lax.sinh), complex_unary("cosh", lax.cosh),
+    complex_unary("asin", lax.asin, (-0.6, 0.6), (-0.6, 0.6)),
+    complex_unary("acos", lax.acos, (-0.6, 0.6), (-0.6, 0.6)),
+    complex_unary("atan", lax.atan, imag=(-0.6, 0.6)),
+    complex_unary("asinh", lax.asinh, imag=(-0.6, 0.6)),
+    complex_unary("acosh", lax.acosh, (1.2, 3.0)),
+    complex_unary("atanh", lax.atanh, (-0.6, 0.6), (-0.6, 0.6)),
+    complex_unary("abs", lax.abs, draw=complex_away_from_zero),
+    complex_unary("sign", lax.sign, draw=complex_away_from_zero, finite_differences=False),
+    complex_unary("is_finite", lax.is_finite, finite_differences=False),
+    Case("integer_pow", lambda data: (complex_away_from_zero(data, shape(data)),
+                                      data.draw(st.integers(-3, 4))), lax.integer_pow),
+    complex_binary("add", lax.add, linear=True), complex_binary("sub", lax.sub, linear=True),
+    complex_binary("mul", lax.mul), complex_binary("div", lax.div, draw_y=complex_away_from_zero),
+    Case("pow", lambda data: (lambda s: (complex_values(data, s, (0.3, 2.0)),
+                                         complex_values(data, s, (-1.0, 1.0), (-1.0, 1.0))))(
+        shape(data)), lax.pow, float_argnums=(0, 1)),
+    complex_binary("eq", lax.eq, finite_differences=False),
+    Case("select", _complex_select_args, lax.select, float_argnums=(1, 2), linear=True),
+    Case("convert_element_type",
+         lambda data: (complex_values(data, shape(data)).astype(np.complex64),),
+         lambda x: lax.convert_element_type(x, np.complex128), linear=True, tolerance=1e-3),
+    Case("convert_element_type_to_real", lambda data: (complex_values(data, shape(data)),),
+         lambda x: lax.convert_element_type(x, np.float64), linear=True),
+    Case("convert_element_type_from_real", lambda data: (floats(data, shape(data)),),
+         lambda x: lax.mul(lax.convert_element_type(x, np.complex128), _ROTATION), linear=True),
+    reduction("reduce_sum", lax.reduce_sum, draw_values=complex_values, linear=True),
+    reduction("reduce_prod", lax.reduce_prod, draw_values=complex_values),
+    Case("cumsum", lambda data: (complex_values(data, shape(data, min_dims=1)),),
+         lambda x: lax.cumsum(x, x.ndim - 1), linear=True),
+    Case("cumprod", lambda data: (complex_values(data, shape(data, min_dims=1)),),
+         lambda x: lax.cumprod(x, 0)),
+    Case("dot_general", _complex_dot_args, lax.dot_general, float_argnums=(0, 1)),
+    Case("transpose", lambda data: _transpose_args_complex(data), lax.transpose, linear=True),
+    complex_unary("real", lax.real, linear=True), complex_unary("imag", lax.imag, linear=True),
+    complex_unary("conj", lax.conj, linear=True),
+    Case("complex", _pair, lax.complex, float_argnums=(0, 1), linear=True),
+    Case("fft", _complex_fft_args, lax.fft, linear=True),
+]
+
+
+def _transpose_args_complex(data):
+    x = complex_values(data, shape(data))
+    return (x, tuple(data.draw(st.permutations(range(x.ndim)))))

@@ -4,7 +4,9 @@ Each function binds one primitive of the table; operands of binary
 operations share one shape and dtype (``functrans.numpy`` broadcasts and
 promotes). Control flow (cond, while_loop, scan, ...) lives here too.
 """
+from functrans.lax.complex_numbers import complex, conj, imag, real
 from functrans.lax.control_flow import cond, fori_loop, scan, switch, while_loop
+from functrans.lax.fourier import FftType, fft
 from functrans.lax.elementwise import (
     abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, ceil, convert_element_type, cos,
     cosh, div, eq, erf, erfc, exp, expm1, floor, ge, gt, integer_pow, is_finite, le, log, log1p,

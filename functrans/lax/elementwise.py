@@ -19,7 +19,7 @@ from functrans import core, dtypes, tree
 from functrans import tangent_arithmetic as arithmetic
 from functrans.lowering import rules as lowering_rules
 from functrans.tangent_arithmetic import (  # noqa: F401  (kinds re-exported)
-    ANY, FLOAT, INTEGRAL, NUMBER, binary_op, check_kind, declare_binary, declare_unary,
+    ANY, FLOAT, INTEGRAL, NUMBER, REAL, binary_op, check_kind, declare_binary, declare_unary,
     match_scalar, unary_op)
 from functrans.transforms import ad, partial_eval, vmap
 
@@ -156,17 +156,17 @@ rsqrt = unary_op(rsqrt_p)
 ad.defscaled(rsqrt_p, lambda ans, x: div(mul(ans, -0.5), x))
 
 logistic_p = unary_primitive(
-    "logistic", _logistic,
+    "logistic", _logistic, REAL,
     template="(1 / (1 + np.exp(-{0})) if {0} >= 0 else np.exp({0}) / (1 + np.exp({0})))",
     costly=True, vector_math="logistic", reusable=True)
 logistic = unary_op(logistic_p)
 ad.defscaled(logistic_p, lambda ans, x: mul(ans, sub(1, ans)))
 
-erf_p = unary_primitive("erf", _scipy_special("erf"), template="math.erf({0})", costly=True, reusable=True)
+erf_p = unary_primitive("erf", _scipy_special("erf"), REAL, template="math.erf({0})", costly=True, reusable=True)
 erf = unary_op(erf_p)
 ad.defscaled(erf_p, lambda ans, x: mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi)))
 
-erfc_p = unary_primitive("erfc", _scipy_special("erfc"), template="math.erfc({0})", costly=True,
+erfc_p = unary_primitive("erfc", _scipy_special("erfc"), REAL, template="math.erfc({0})", costly=True,
                          reusable=True)
 erfc = unary_op(erfc_p)
 ad.defscaled(erfc_p, lambda ans, x: mul(exp(neg(_square(x))), -2 / math.sqrt(math.pi)))
@@ -205,7 +205,17 @@ ad.defscaled(atanh_p, lambda ans, x: sub(1, _square(x)), divisors=(0,))
 
 abs_p = unary_primitive("abs", np.abs, NUMBER, template="np.abs({0})")
 abs = unary_op(abs_p)  # noqa: A001 (lax name)
-ad.defjvp(abs_p, lambda t, x: select(ge(x, match_scalar(0, x)), t, neg(t)))
+
+
+@abs_p.def_abstract_eval
+def _abs_abstract_eval(x):
+    check_kind("abs", x, NUMBER)
+    if x.dtype.kind != "c":
+        return x
+    return core.ShapedArray(x.shape, np.empty((), x.dtype).real.dtype, x.weak_type)  # the modulus
+
+
+# abs's JVP (real and complex operands) is in functrans.lax.complex_numbers, beside conj.
 
 
 def _integer_pow_jvp(t, x, *, y):
@@ -248,15 +258,15 @@ sign_p = unary_primitive("sign", np.sign, NUMBER, template="np.sign({0})")
 sign = unary_op(sign_p)
 ad.defzero(sign_p)
 
-floor_p = unary_primitive("floor", np.floor, template="np.floor({0})")
+floor_p = unary_primitive("floor", np.floor, REAL, template="np.floor({0})")
 floor = unary_op(floor_p)
 ad.defzero(floor_p)
 
-ceil_p = unary_primitive("ceil", np.ceil, template="np.ceil({0})")
+ceil_p = unary_primitive("ceil", np.ceil, REAL, template="np.ceil({0})")
 ceil = unary_op(ceil_p)
 ad.defzero(ceil_p)
 
-round_p = unary_primitive("round", np.round, template="np.rint({0})")
+round_p = unary_primitive("round", np.round, REAL, template="np.rint({0})")
 round = unary_op(round_p)  # noqa: A001 (lax name)
 ad.defzero(round_p)
 
@@ -325,8 +335,9 @@ lowering_rules.scalar_rules[div_p] = _div_lowering
 
 
 def _safe_log(x):
-    # log(x) where x > 0; 0 elsewhere, where pow's derivative in the exponent multiplies 0.
-    positive = gt(x, 0)
+    # log(x) where x > 0 (x != 0 for complex x); 0 elsewhere, where pow's derivative in the
+    # exponent multiplies 0.
+    positive = ne(x, 0) if core.get_aval(x).dtype.kind == "c" else gt(x, 0)
     return select(positive, log(select(positive, x, 1)), 0)
 
 
@@ -355,14 +366,14 @@ ad.defjvp(min_p,
           lambda t, x, y: mul(t, _max_share(y, x)),
           lambda t, x, y: mul(t, _max_share(x, y)))
 
-atan2_p = binary_primitive("atan2", np.arctan2, FLOAT, template="np.arctan2({0}, {1})",
+atan2_p = binary_primitive("atan2", np.arctan2, REAL, template="np.arctan2({0}, {1})",
                            costly=True)
 atan2 = binary_op(atan2_p)
 ad.defjvp(atan2_p,
           lambda t, x, y: mul(t, div(y, add(_square(x), _square(y)))),
           lambda t, x, y: mul(t, neg(div(x, add(_square(x), _square(y))))))
 
-rem_p = binary_primitive("rem", np.remainder, template="np.remainder({0}, {1})")
+rem_p = binary_primitive("rem", np.remainder, "iuf", template="np.remainder({0}, {1})")
 rem = binary_op(rem_p)
 ad.defjvp(rem_p,
           lambda t, x, y: t,
@@ -373,14 +384,29 @@ ad.defjvp(rem_p,
 
 eq_p = binary_primitive("eq", np.equal, ANY, out_dtype=np.bool_, template="({0} == {1})")
 ne_p = binary_primitive("ne", np.not_equal, ANY, out_dtype=np.bool_, template="({0} != {1})")
-lt_p = binary_primitive("lt", np.less, ANY, out_dtype=np.bool_, template="({0} < {1})")
-le_p = binary_primitive("le", np.less_equal, ANY, out_dtype=np.bool_, template="({0} <= {1})")
-gt_p = binary_primitive("gt", np.greater, ANY, out_dtype=np.bool_, template="({0} > {1})")
-ge_p = binary_primitive("ge", np.greater_equal, ANY, out_dtype=np.bool_,
-                        template="({0} >= {1})")
+lt_p = binary_primitive("lt", np.less, ANY, out_dtype=np.bool_)
+le_p = binary_primitive("le", np.less_equal, ANY, out_dtype=np.bool_)
+gt_p = binary_primitive("gt", np.greater, ANY, out_dtype=np.bool_)
+ge_p = binary_primitive("ge", np.greater_equal, ANY, out_dtype=np.bool_)
 eq, ne, lt, le, gt, ge = map(binary_op, (eq_p, ne_p, lt_p, le_p, gt_p, ge_p))
 for _comparison in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p):
     ad.defzero(_comparison)
+
+
+def _ordered_lowering(operator_text):
+    """``x < y`` and the like; complex values in NumPy's lexicographic order (numba has none)."""
+    strict = operator_text[0]
+
+    def rule(params, x, y, operand_avals):
+        if operand_avals[0].dtype.kind != "c":
+            return f"({x} {operator_text} {y})"
+        return (f"({x}.real {strict} {y}.real or "
+                f"({x}.real == {y}.real and {x}.imag {operator_text} {y}.imag))")
+    return rule
+
+
+for _comparison, _operator in ((lt_p, "<"), (le_p, "<="), (gt_p, ">"), (ge_p, ">=")):
+    lowering_rules.scalar_rules[_comparison] = _ordered_lowering(_operator)
 
 and_p = binary_primitive("and", np.bitwise_and, INTEGRAL, template="({0} & {1})")
 logical_and = binary_op(and_p, "logical_and")
@@ -421,7 +447,10 @@ convert_element_type_p = core.Primitive("convert_element_type")
 
 @convert_element_type_p.def_impl
 def _convert_impl(x, *, new_dtype, weak_type):
-    return np.asarray(x).astype(new_dtype)[()]
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and new_dtype.kind != "c":
+        x = x.real  # as JAX: complex to real keeps the real part (NumPy's astype warns)
+    return x.astype(new_dtype)[()]
 
 
 @convert_element_type_p.def_abstract_eval
@@ -452,6 +481,8 @@ def _convert_transpose(cotangent, x, *, new_dtype, weak_type):
 
 def _convert_lowering(params, x, operand_avals):
     dtype = params["new_dtype"]
+    if operand_avals[0].dtype.kind == "c" and dtype.kind != "c":
+        x = f"{x}.real"
     return f"np.{dtype.name if dtype != np.bool_ else 'bool_'}({x})"
 
 

@@ -35,14 +35,19 @@ def _extreme(dtype, largest):
         return "np.inf" if largest else "-np.inf"
     if dtype.kind == "b":
         return repr(bool(largest))
+    if dtype.kind == "c":  # complex values are ordered lexicographically, as in NumPy
+        infinity = np.inf if largest else -np.inf
+        return literal_expression(complex(infinity, infinity), dtype)
     info = np.iinfo(dtype)
     return literal_expression(info.max if largest else info.min, dtype)
 
 
 def _arg_update(better):
+    # np.greater / np.less rather than > and <: numba orders complex values (lexicographically,
+    # as NumPy) only through the ufuncs.
     def update(accumulator, value, position, index):
         return (f"if {position} < 0 or ({accumulator} == {accumulator} and "
-                f"({value} {better} {accumulator} or {value} != {value})):\n"
+                f"({better}({value}, {accumulator}) or {value} != {value})):\n"
                 f"    {accumulator} = {value}\n"
                 f"    {position} = {index}")
     return update
@@ -192,7 +197,7 @@ def argmax(x, axis, index_dtype=np.int64):
 
 vmap.defaxes_shifted(argmax_p, "axis")
 
-lowering_rules.reduction_rules[argmax_p] = lowering_rules.Reducer(None, _arg_update(">"))
+lowering_rules.reduction_rules[argmax_p] = lowering_rules.Reducer(None, _arg_update("np.greater"))
 
 
 # --- argmin ---------------------------------------------------------------------------
@@ -208,7 +213,7 @@ def argmin(x, axis, index_dtype=np.int64):
 
 vmap.defaxes_shifted(argmin_p, "axis")
 
-lowering_rules.reduction_rules[argmin_p] = lowering_rules.Reducer(None, _arg_update("<"))
+lowering_rules.reduction_rules[argmin_p] = lowering_rules.Reducer(None, _arg_update("np.less"))
 
 
 # --- cumsum ---------------------------------------------------------------------------

@@ -11,7 +11,10 @@ import sys as _sys
 
 import numpy as _np
 
-from functrans.numpy import _array_methods
+from functrans.numpy import _array_methods, fft
+from functrans.numpy._complex import (
+    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, real_if_close,
+)
 from functrans.numpy._creation import (
     arange, array, asarray, empty, empty_like, eye, full, full_like, identity, linspace, ones,
     ones_like, zeros, zeros_like,
@@ -52,6 +55,7 @@ result_type = _np.result_type
 issubdtype = _np.issubdtype
 finfo, iinfo = _np.finfo, _np.iinfo
 integer, floating, inexact, number = _np.integer, _np.floating, _np.inexact, _np.number
+complexfloating = _np.complexfloating
 
 pi = _np.pi
 e = _np.e

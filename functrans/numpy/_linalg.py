@@ -58,10 +58,12 @@ def inner(a, b):
 
 
 def vdot(a, b):
-    """NumPy's ``vdot`` for real arrays: the dot product of the flattened arrays."""
+    """NumPy's ``vdot``: the dot product of the flattened arrays, ``a`` conjugated."""
     if is_eager_both(a, b):
         return np.vdot(a, b)
     a, b = _promoted_pair(a, b)
+    if aval(a).dtype.kind == "c":
+        a = lax.conj(a)
     a, b = ravel(a), ravel(b)
     if aval(a).shape != aval(b).shape:
         raise ValueError(at_user_line(

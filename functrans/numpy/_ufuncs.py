@@ -135,7 +135,16 @@ expm1 = _float_unary(np.expm1, lax.expm1)
 log = _float_unary(np.log, lax.log)
 log1p = _float_unary(np.log1p, lax.log1p)
 sqrt = _float_unary(np.sqrt, lax.sqrt)
-rint = _float_unary(np.rint, lax.round)
+def _each_part(lax_function):
+    """``lax_function`` of a real value, or of each part of a complex one (NumPy's rint)."""
+    def function(x):
+        if aval(x).dtype.kind == "c":
+            return lax.complex(lax_function(lax.real(x)), lax_function(lax.imag(x)))
+        return lax_function(x)
+    return function
+
+
+rint = _float_unary(np.rint, _each_part(lax.round))
 exp2 = _float_unary(np.exp2, lambda x: lax.pow(2.0, x))
 # Multiplying by a rounded constant can differ from NumPy's log2/log10 in the last bit.
 log2 = _float_unary(np.log2, lambda x: lax.mul(lax.log(x), 1 / math.log(2)))
@@ -443,6 +452,8 @@ def round(a, decimals=0):  # noqa: A001 (NumPy's name)
             return a
         as_float = round(cast(a, np.dtype(np.float64)), decimals)
         return lax.convert_element_type(as_float, a_aval.dtype, a_aval.weak_type)
+    if a_aval.dtype.kind == "c":  # NumPy rounds each part
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
     if decimals == 0:
         return lax.round(a)
     if decimals > 0:

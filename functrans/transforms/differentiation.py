@@ -187,22 +187,61 @@ def _check_differentiable(args, argnums, function, where):
                     "2.0 instead of 2), or leave the integer argument out of argnums."))
 
 
-def value_and_grad(function, argnums=0, has_aux=False):
+def _check_complex_inputs(args, argnums, where, holomorphic, complex_allowed=True):
+    """JAX's rules for complex inputs: holomorphic=True needs them complex; jacfwd without it
+    needs them real (its basis would miss the imaginary directions)."""
+    for number in argnums:
+        for leaf in tree.leaves(args[number]):
+            dtype = core.get_aval(leaf).dtype
+            if holomorphic and dtype.kind != "c":
+                raise TypeError(at_user_line(
+                    f"{where} with holomorphic=True needs complex inputs, but argument {number} "
+                    f"holds a {dtype.name} value; convert it (x.astype(complex)) or drop "
+                    "holomorphic=True"))
+            if not holomorphic and not complex_allowed and dtype.kind == "c":
+                raise TypeError(at_user_line(
+                    f"{where} needs real inputs, but argument {number} holds a {dtype.name} "
+                    f"value. For a holomorphic function pass holomorphic=True; for a "
+                    "non-holomorphic function of complex inputs use jvp (or jacrev)."))
+
+
+def _check_complex_outputs(outputs, where, holomorphic):
+    """JAX's rules for complex outputs of reverse mode: complex only with holomorphic=True
+    (the pullback of 1 gives the derivative only for a holomorphic function)."""
+    for leaf in tree.leaves(outputs):
+        dtype = core.get_aval(leaf).dtype
+        if holomorphic and dtype.kind != "c":
+            raise TypeError(at_user_line(
+                f"{where} with holomorphic=True needs complex outputs, but the function "
+                f"returned a {dtype.name} value"))
+        if not holomorphic and dtype.kind == "c":
+            raise TypeError(at_user_line(
+                f"{where} needs real outputs, but the function returned a {dtype.name} value. "
+                "For a holomorphic function pass holomorphic=True; for a non-holomorphic "
+                "function with complex outputs use vjp directly."))
+
+
+def value_and_grad(function, argnums=0, has_aux=False, holomorphic=False):
     """``(function(*args), gradient)`` for a function with a real scalar output.
 
     >>> import functrans.numpy as fnp
     >>> value_and_grad(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
+
+    Complex inputs follow JAX: for a real ``f(x + iy)`` the gradient is
+    ``df/dx - i df/dy``; with ``holomorphic=True`` a complex output is allowed and the
+    gradient is the complex derivative ``f'(z)``.
     """
     @functools.wraps(function)
     def value_and_grad_function(*args, **kwargs):
         single, numbers = _normalize_argnums(argnums, len(args), "grad")
         _check_differentiable(args, numbers, function, "grad")
+        _check_complex_inputs(args, numbers, "grad", holomorphic)
         partial_function = fix_arguments(function, args, numbers, kwargs)
         differentiated = [args[n] for n in numbers]
         result = vjp(partial_function, *differentiated, has_aux=has_aux)
         value, pullback = result[0], result[1]
-        _check_scalar_output(value, function)
+        _check_scalar_output(value, function, holomorphic)
         gradients = pullback(np.ones((), core.get_aval(value).dtype)[()])
         gradients = gradients[0] if single else gradients
         if has_aux:
@@ -212,7 +251,7 @@ def value_and_grad(function, argnums=0, has_aux=False):
     return value_and_grad_function
 
 
-def _check_scalar_output(value, function):
+def _check_scalar_output(value, function, holomorphic):
     leaves, _ = tree.flatten(value)
     name = getattr(function, "__name__", "the function")
     if len(leaves) != 1:
@@ -220,20 +259,25 @@ def _check_scalar_output(value, function):
             f"grad needs {name} to return one scalar, but it returned {len(leaves)} values; "
             "use jacrev or vjp for several outputs (or has_aux=True to return extra data)"))
     aval = core.get_aval(leaves[0])
-    if aval.shape != () or aval.dtype.kind != "f":
+    if aval.shape == () and aval.dtype.kind in "fc":
+        _check_complex_outputs(leaves, "grad", holomorphic)
+    if aval.shape != () or aval.dtype.kind not in "fc":
         raise TypeError(at_user_line(
             f"grad needs {name} to return a real scalar, but it returned {aval.str_short()}; "
             "reduce it (e.g. .sum() or .mean()), or use jacrev / vjp for non-scalar outputs"))
 
 
-def grad(function, argnums=0, has_aux=False):
-    """The gradient of a function with a real scalar output.
+def grad(function, argnums=0, has_aux=False, holomorphic=False):
+    """The gradient of a function with a real scalar output (a complex one with
+    ``holomorphic=True``; see :func:`value_and_grad` for complex inputs).
 
     >>> import functrans.numpy as fnp
     >>> grad(fnp.sin)(0.0)
     np.float64(1.0)
+    >>> grad(lambda z: z * z, holomorphic=True)(3.0 + 1.0j)
+    np.complex128(6+2j)
     """
-    value_and_grad_function = value_and_grad(function, argnums, has_aux)
+    value_and_grad_function = value_and_grad(function, argnums, has_aux, holomorphic)
 
     @functools.wraps(function)
     def grad_function(*args, **kwargs):
@@ -291,10 +335,11 @@ def _jacobian_blocks(batched_results, out_leaves, in_leaves, sizes, basis_over_i
     return blocks
 
 
-def _differentiated_arguments(function, args, kwargs, argnums, where):
+def _differentiated_arguments(function, args, kwargs, argnums, where, holomorphic):
     """``function`` as a flat function of the arguments ``argnums``: what Jacobians start from."""
     single, numbers = _normalize_argnums(argnums, len(args), where)
     _check_differentiable(args, numbers, function, where)
+    _check_complex_inputs(args, numbers, where, holomorphic, complex_allowed=where == "jacrev")
     partial_function = fix_arguments(function, args, numbers, kwargs)
     differentiated = tuple(args[n] for n in numbers)
     in_leaves, in_tree = tree.flatten(differentiated)
@@ -302,16 +347,18 @@ def _differentiated_arguments(function, args, kwargs, argnums, where):
     return single, in_leaves, in_tree, flat_function, out_tree
 
 
-def jacfwd(function, argnums=0):
+def jacfwd(function, argnums=0, holomorphic=False):
     """The Jacobian by forward mode: the JVP vmapped over input basis vectors.
 
     The result has the output's structure, each leaf of shape
     ``output.shape + input.shape`` (a tuple over inputs when ``argnums`` is a tuple).
+    Inputs are real, or complex with ``holomorphic=True`` (then the entries are the
+    complex derivatives, as in JAX).
     """
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
         single, in_leaves, in_tree, flat_function, out_tree = _differentiated_arguments(
-            function, args, kwargs, argnums, "jacfwd")
+            function, args, kwargs, argnums, "jacfwd", holomorphic)
         basis, sizes = _basis(in_leaves)
         count = len(basis)
 
@@ -322,6 +369,8 @@ def jacfwd(function, argnums=0):
         results, axes = vmap_flat(outputs_and_tangents, basis, [0] * count, sum(sizes))
         half = len(results) // 2
         primals_out = results[:half]  # the same for every basis vector: unbatched
+        if holomorphic:
+            _check_complex_outputs(primals_out, "jacfwd", holomorphic)
         tangents = [batched_at_front(t, a, sum(sizes)) for t, a in zip(results[half:], axes[half:])]
         blocks = _jacobian_blocks(tangents, primals_out, in_leaves, sizes, True)
         return _assemble(blocks, out_tree(), in_tree, single)
@@ -329,13 +378,17 @@ def jacfwd(function, argnums=0):
     return jacobian_function
 
 
-def jacrev(function, argnums=0):
-    """The Jacobian by reverse mode: the pullback vmapped over output basis vectors."""
+def jacrev(function, argnums=0, holomorphic=False):
+    """The Jacobian by reverse mode: the pullback vmapped over output basis vectors.
+
+    Outputs are real, or complex with ``holomorphic=True`` (as in JAX).
+    """
     @functools.wraps(function)
     def jacobian_function(*args, **kwargs):
         single, in_leaves, in_tree, flat_function, out_tree = _differentiated_arguments(
-            function, args, kwargs, argnums, "jacrev")
+            function, args, kwargs, argnums, "jacrev", holomorphic)
         primals_out, linear_ir, _ = ad.linearize_flat(flat_function, in_leaves)
+        _check_complex_outputs(primals_out, "jacrev", holomorphic)
         basis, sizes = _basis(primals_out)
 
         def pullback(*cotangents):
@@ -357,9 +410,9 @@ def _assemble(blocks, out_tree, in_tree, single):
     return tree.unflatten(out_tree, assembled)
 
 
-def hessian(function, argnums=0):
+def hessian(function, argnums=0, holomorphic=False):
     """``jacfwd(jacrev(function))``: the matrix of second derivatives."""
-    return jacfwd(jacrev(function, argnums), argnums)
+    return jacfwd(jacrev(function, argnums, holomorphic), argnums, holomorphic)
 
 
 def linear_transpose(function, *primals):
