@@ -281,14 +281,26 @@ def expm(A):  # noqa: N803 (SciPy's name)
     return result
 
 
-#: Denman–Beavers iterations of sqrtm: with determinant scaling they converge in far fewer
-#: for the matrices sqrtm is accurate on (eigenvalues off the closed negative axis)
-_SQRTM_ITERATIONS = 24
+#: Denman–Beavers iterations of sqrtm. Scaled by the determinant, the iteration reaches
+#: float64 accuracy within 8 to 10 for matrices of condition number up to 1e8 with
+#: eigenvalues off the closed negative axis; each further one costs two LU factorizations
+#: in the traced program (and in its derivatives).
+_SQRTM_ITERATIONS = 12
+
+
+def _inverse_and_log_det(y):
+    """``inv(y)`` and ``log|det y|`` (the latter without a derivative) from one LU."""
+    packed, _, permutation = lax.lu(y)
+    identity = np.broadcast_to(np.eye(aval(y).shape[-1], dtype=aval(y).dtype), aval(y).shape)
+    fnp = _fnp()
+    log_det = fnp.sum(fnp.log(fnp.abs(mo.diagonal(lax.stop_gradient(packed)))), axis=-1)
+    return numpy_linalg._lu_solve(packed, permutation, identity), log_det
 
 
 def sqrtm(A, disp=True, blocksize=64):  # noqa: N803 (SciPy's name)
     """The principal square root of each matrix (real eigenvalues off the negative axis,
-    traced): the Denman–Beavers iteration, each step scaled by ``|det|^(-1/2n)``."""
+    traced): the Denman–Beavers iteration, each step scaled by ``|det(y) det(z)|^(-1/2n)``
+    (Higham, "Functions of Matrices", 6.28)."""
     if is_eager_all((A,)):
         return _scipy_linalg().sqrtm(A)
     fnp = _fnp()
@@ -297,11 +309,9 @@ def sqrtm(A, disp=True, blocksize=64):  # noqa: N803 (SciPy's name)
     y = a
     z = np.broadcast_to(np.eye(n, dtype=aval(a).dtype), aval(a).shape)
     for _ in range(_SQRTM_ITERATIONS):
-        y_inverse, z_inverse = numpy_linalg.inv(y), numpy_linalg.inv(z)
-        # Scaling by |det(y) det(z)|^(-1/2n) (Higham, "Functions of Matrices", 6.28) only
-        # speeds the start; it becomes 1 as y z -> identity, so its derivative does not matter.
-        _, log_det_y = numpy_linalg.slogdet(lax.stop_gradient(y))
-        _, log_det_z = numpy_linalg.slogdet(lax.stop_gradient(z))
+        y_inverse, log_det_y = _inverse_and_log_det(y)
+        z_inverse, log_det_z = _inverse_and_log_det(z)
+        # The scale only speeds the start: it tends to 1 as y z tends to the identity.
         scale = fnp.expand_dims(fnp.exp(-(log_det_y + log_det_z) / (2 * n)), (-2, -1))
         scale = cast(scale, aval(a).dtype)
         y, z = 0.5 * (scale * y + z_inverse / scale), 0.5 * (scale * z + y_inverse / scale)
