@@ -332,6 +332,34 @@ def test_jit_of_gradient_matches_eager():
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+def test_eig_matches_numpy_traced_batched_and_compiled(dtype):
+    # One matrix with complex eigenvalues, one (symmetric) with real ones.
+    a = _matrix(dtype, ())
+    a = np.stack([a, a + a.T])
+    w, v = np.linalg.eig(a)
+    tolerance = 1e-10 if dtype == np.float64 else 1e-4
+    for got in (traced(fnp.linalg.eig, a), functrans.vmap(fnp.linalg.eig)(a),
+                functrans.jit(fnp.linalg.eig)(a)):
+        assert got[0].dtype == got[1].dtype == np.result_type(dtype, np.complex64)
+        np.testing.assert_allclose(got[0], w, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(got[1], v, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(traced(fnp.linalg.eigvals, a)[0], w, rtol=tolerance)
+
+
+@pytest.mark.skipif(not hasattr(functrans.lax, "conj"), reason="needs complex primitives")
+def test_eig_derivative_of_real_eigenvalues():
+    # A real matrix with distinct real eigenvalues: the eigenvalues and unit eigenvectors
+    # are differentiable real functions (their imaginary parts stay 0).
+    q = _rectangular(np.float64, 3, 3, ())
+    a = q @ np.diag([1.0, 2.0, 4.0]) @ np.linalg.inv(q)
+
+    def real_parts(a):
+        w, v = fnp.linalg.eig(a)
+        return fnp.real(w), fnp.real(v)
+    check_grads(real_parts, [a], order=2, modes=("fwd", "rev"))
+
+
 def test_errors_are_numpys():
     singular = np.ones((2, 2))
     with pytest.raises(np.linalg.LinAlgError):

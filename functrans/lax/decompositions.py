@@ -253,6 +253,13 @@ def permutation_matrix(permutation, dtype):
     return ew.convert_element_type(ew.eq(targets, positions), dtype)
 
 
+def lu_solve(packed, permutation, b):
+    """``x`` with ``a @ x = b`` from ``lu(a)``'s packed factors and row permutation."""
+    rows = mo.matmul(permutation_matrix(permutation, mo.aval(b).dtype), b)
+    y = triangular_solve(packed, rows, lower=True, unit_diagonal=True)
+    return triangular_solve(packed, y, lower=False)
+
+
 def _lu_jvp(primals, tangents):
     (a,), (a_dot,) = primals, tangents
     packed, pivots, permutation = lu_p.bind(a)
@@ -515,3 +522,67 @@ def _emit_qr(writer, equation, operands, outputs):
 ad.jvp_rules[qr_p] = _qr_jvp
 vmap.defaxes_shifted(qr_p)
 lowering.emit_rules[qr_p] = _emit_qr
+
+
+# --- eig ---------------------------------------------------------------------------------
+
+eig_p = core.Primitive("eig", multiple_results=True)
+
+
+def _complex_dtype(dtype):
+    return np.result_type(dtype, np.complex64)
+
+
+@eig_p.def_impl
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    dtype = _complex_dtype(np.asarray(a).dtype)
+    return [w.astype(dtype), v.astype(dtype)]
+
+
+@eig_p.def_abstract_eval
+def _eig_abstract_eval(a):
+    _check_matrix("eig", a, square=True)
+    dtype = _complex_dtype(a.dtype)
+    return [core.ShapedArray(a.shape[:-1], dtype), core.ShapedArray(a.shape, dtype)]
+
+
+def eig(a):
+    """``[w, v]``: the eigenvalues and right eigenvectors (unit norm, largest component
+    real) of general square matrices, always complex, as ``numpy.linalg.eig`` computes
+    them."""
+    return eig_p.bind(a)
+
+
+def _eig_jvp(primals, tangents):
+    # JAX's rule: with distinct eigenvalues, v⁻¹ da v gives dw on its diagonal and the
+    # eigenvectors' change off it; the change along each eigenvector is removed so that it
+    # keeps unit norm (the phase convention of LAPACK is not differentiated).
+    (a,), (a_dot,) = primals, tangents
+    w, v = eig_p.bind(a)
+    n = mo.aval(a).shape[-1]
+    dtype = mo.aval(w).dtype
+    packed, _, permutation = lu_p.bind(v)
+    projected = lu_solve(packed, permutation, mo.matmul(mo.cast(a_dot, dtype), v))
+    eye = mo.identity_like(v)
+    inverse_gaps = ew.sub(ew.div(mo.constant_like(v, np.ones((n, n))),
+                                 ew.add(eye, ew.sub(mo.rows(w, n), mo.columns(w, n)))), eye)
+    v_dot = mo.matmul(v, ew.mul(inverse_gaps, projected))
+    along = mo.real_part(mo.diagonal(mo.matmul(mo.adjoint(v), v_dot)))
+    v_dot = ew.sub(v_dot, ew.mul(v, mo.cast(mo.rows(along, n), dtype)))
+    return [w, v], [mo.diagonal(projected), v_dot]
+
+
+def _emit_eig(writer, equation, operands, outputs):
+    aval = equation.inputs[0].aval
+    a, batch = _flat_operand(writer, operands[0], aval)
+    values = _allocate_flat(writer, batch, equation.outputs[0].aval, 1)
+    vectors = writer.fresh("vectors")
+    writer.line(f"{vectors} = eig_stack({a}, {values})")
+    _restore(writer, outputs[0], values, equation.outputs[0].aval)
+    _restore(writer, outputs[1], vectors, equation.outputs[1].aval)
+
+
+ad.jvp_rules[eig_p] = _eig_jvp
+vmap.defaxes_shifted(eig_p)
+lowering.emit_rules[eig_p] = _emit_eig

@@ -14,7 +14,7 @@ from numba import njit
 
 from functrans.config import config
 
-__all__ = ["cholesky_stack", "eigh_stack", "lu_stack", "qr_stack", "svd_stack",
+__all__ = ["cholesky_stack", "eig_stack", "eigh_stack", "lu_stack", "qr_stack", "svd_stack",
            "triangular_solve_stack"]
 
 _compile = njit(cache=config.disk_cache, nogil=True)
@@ -51,6 +51,24 @@ def eigh_stack(a, lower, values):
         w, v = np.linalg.eigh(_hermitian(a[b], lower))
         values[b] = w
         vectors[b] = v
+    return vectors
+
+
+@_compile
+def eig_stack(a, values):
+    """Eigenvalues into ``values`` (complex); returns the eigenvectors (complex). A real
+    matrix with real eigenvalues goes through the real routine, as NumPy's does, so the
+    order and scaling are NumPy's; numba refuses the real routine when they are complex."""
+    vectors = np.empty((a.shape[0], a.shape[1], a.shape[2]), dtype=values.dtype)
+    for b in range(a.shape[0]):
+        try:
+            real_values, real_vectors = np.linalg.eig(a[b])
+            values[b] = real_values
+            vectors[b] = real_vectors
+        except Exception:  # complex eigenvalues of a real matrix
+            complex_values, complex_vectors = np.linalg.eig(a[b].astype(values.dtype))
+            values[b] = complex_values
+            vectors[b] = complex_vectors
     return vectors
 
 

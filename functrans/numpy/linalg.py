@@ -25,19 +25,20 @@ import numpy as np
 from functrans import lax
 from functrans.errors import at_user_line
 from functrans.lax import _matrix_ops as mo
-from functrans.lax.decompositions import permutation_matrix
+from functrans.lax.decompositions import lu_solve
 from functrans.numpy._dispatch import array_operand, is_eager_all
 from functrans.numpy._promotion import aval, broadcast_shapes, cast
 
 LinAlgError = np.linalg.LinAlgError
 
+EigResult = collections.namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 QRResult = collections.namedtuple("QRResult", ["Q", "R"])
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 
 __all__ = [
-    "LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+    "LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv",
     "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
     "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
     "tensordot", "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm",
@@ -85,18 +86,6 @@ def _broadcast_batch(function_name, a, b):
             fnp.broadcast_to(b, batch + aval(b).shape[-2:]))
 
 
-def _permute_rows(permutation, b):
-    """``b[..., permutation, :]`` for each matrix of the stack (a product with a
-    permutation matrix, linear in ``b``)."""
-    return mo.matmul(permutation_matrix(permutation, aval(b).dtype), b)
-
-
-def _lu_solve(packed, permutation, b):
-    y = lax.triangular_solve(packed, _permute_rows(permutation, b), lower=True,
-                             unit_diagonal=True)
-    return lax.triangular_solve(packed, y, lower=False)
-
-
 # --- solving and inverting ----------------------------------------------------------------
 
 def solve(a, b):
@@ -115,7 +104,7 @@ def solve(a, b):
             f"solve: the right-hand side {aval(b).shape} must have {aval(a).shape[-1]} rows"))
     a, b = _broadcast_batch("solve", a, b)
     packed, _, permutation = lax.lu(a)
-    x = _lu_solve(packed, permutation, b)
+    x = lu_solve(packed, permutation, b)
     return x[..., 0] if vector else x
 
 
@@ -253,6 +242,22 @@ def eigvalsh(a, UPLO="L"):  # noqa: N803 (NumPy's parameter name)
         return np.linalg.eigvalsh(a, UPLO)
     lower = _uplo(UPLO)
     return lax.eigh(_matrices("eigvalsh", a), lower=lower)[0]
+
+
+def eig(a):
+    """``EigResult(eigenvalues, eigenvectors)`` of general square matrices. Traced, both
+    are complex (NumPy returns real arrays when every eigenvalue of a real matrix is real);
+    the derivative needs distinct eigenvalues and complex support."""
+    if is_eager_all((a,)):
+        return np.linalg.eig(a)
+    return EigResult(*lax.eig(_matrices("eig", a)))
+
+
+def eigvals(a):
+    """The eigenvalues of general square matrices (complex when traced, see :func:`eig`)."""
+    if is_eager_all((a,)):
+        return np.linalg.eigvals(a)
+    return lax.eig(_matrices("eigvals", a))[0]
 
 
 def _hermitian_svd(a, compute_uv):
