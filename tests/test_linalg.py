@@ -393,3 +393,67 @@ def test_errors_are_numpys():
 def test_svd_derivative_with_full_matrices_of_a_rectangular_matrix_is_an_error():
     with pytest.raises(NotImplementedError, match="full_matrices"):
         functrans.jvp(lambda a: fnp.linalg.svd(a)[0], (np.ones((3, 2)),), (np.ones((3, 2)),))
+
+
+def _complex(*shape):
+    return RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)
+
+
+def _complex_general():
+    return _complex(2, N, N) + (N + 1) * np.eye(N)
+
+
+def _complex_hermitian():
+    a = _complex(2, N, N)
+    return a @ np.conj(np.swapaxes(a, -1, -2)) + N * np.eye(N)
+
+
+def _eigh_gauge_invariant(a):
+    # Complex eigenvectors are defined up to a phase each: compare what does not depend on it.
+    w, v = fnp.linalg.eigh(a)
+    return w, fnp.abs(v) ** 2
+
+
+def _svd_gauge_invariant(a):
+    u, s, vh = fnp.linalg.svd(a, full_matrices=False)
+    return s, fnp.abs(u) ** 2, fnp.abs(vh) ** 2
+
+
+def _slogdet_parts(a):
+    sign, logabsdet = fnp.linalg.slogdet(a)
+    return fnp.real(sign), fnp.imag(sign), logabsdet
+
+
+#: name -> (function, NumPy/SciPy function or None, argument builders)
+COMPLEX_CASES = {
+    "solve": (fnp.linalg.solve, np.linalg.solve, (_complex_general, lambda: _complex(2, N, 2))),
+    "det": (fnp.linalg.det, np.linalg.det, (_complex_general,)),
+    "slogdet": (_slogdet_parts, None, (_complex_general,)),
+    "cholesky": (fnp.linalg.cholesky, np.linalg.cholesky, (_complex_hermitian,)),
+    "eigh": (_eigh_gauge_invariant, None, (_complex_hermitian,)),
+    "svd": (_svd_gauge_invariant, None, (lambda: _complex(2, 4, 3),)),
+    "qr": (fnp.linalg.qr, np.linalg.qr, (lambda: _complex(2, 4, 3),)),
+    "pinv": (fnp.linalg.pinv, np.linalg.pinv, (lambda: _complex(2, 4, 3),)),
+    "norm (nuc)": (lambda a: fnp.linalg.norm(a, "nuc", axis=(1, 2)),
+                   lambda a: np.linalg.norm(a, "nuc", axis=(1, 2)), (lambda: _complex(2, 4, 3),)),
+    "solve_triangular (C)": (lambda a, b: fsl.solve_triangular(a, b, trans=2, lower=True),
+                             lambda a, b: scipy.linalg.solve_triangular(a, b, trans=2, lower=True),
+                             (lambda: _complex_general()[0], lambda: _complex(N, 2))),
+    "lu_solve (C)": (lambda a, b: fsl.lu_solve(fsl.lu_factor(a), b, trans=2),
+                     lambda a, b: scipy.linalg.lu_solve(scipy.linalg.lu_factor(a), b, trans=2),
+                     (lambda: _complex_general()[0], lambda: _complex(N, 2))),
+    "cho_solve": (lambda a, b: fsl.cho_solve(fsl.cho_factor(a), b),
+                  lambda a, b: scipy.linalg.cho_solve(scipy.linalg.cho_factor(a), b),
+                  (lambda: _complex_hermitian()[0], lambda: _complex(N, 2))),
+    "expm": (fsl.expm, scipy.linalg.expm, (lambda: 0.5 * _complex_general()[0],)),
+}
+
+
+@pytest.mark.skipif(not hasattr(functrans.lax, "conj"), reason="needs complex primitives")
+@pytest.mark.parametrize("name", sorted(COMPLEX_CASES))
+def test_complex_inputs(name):
+    function, reference, builders = COMPLEX_CASES[name]
+    args = [build() for build in builders]
+    if reference is not None:
+        _compare(traced(function, *args), reference(*args), np.float64)
+    check_grads(function, args, order=1, modes=("fwd", "rev"))

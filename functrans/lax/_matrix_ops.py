@@ -100,11 +100,13 @@ def diagonal_matrix(vector):
 
 
 def hermitian_from_triangle(x, lower):
-    """The Hermitian matrix whose ``lower`` (or upper) triangle and diagonal are ``x``'s:
-    what LAPACK's symmetric routines read of their input."""
-    part = triangle(x, lower)
+    """The Hermitian matrix whose strict ``lower`` (or upper) triangle is ``x``'s, with the
+    real part of ``x``'s diagonal: what LAPACK's Hermitian routines read of their input."""
     strict = triangle(x, lower, -1 if lower else 1)
-    return ew.add(part, adjoint(strict))
+    diagonal_part = ew.mul(x, identity_like(x))
+    if aval(x).dtype.kind == "c":
+        diagonal_part = cast(real_part(diagonal_part), aval(x).dtype)
+    return ew.add(ew.add(strict, adjoint(strict)), diagonal_part)
 
 
 def last_two(x, rows_range, columns_range):

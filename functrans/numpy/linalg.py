@@ -142,7 +142,9 @@ def slogdet(a):
     a = _matrices("slogdet", a)
     packed, pivots, _ = lax.lu(a)
     diagonal_ = mo.diagonal(packed)
-    sign = _lu_parity(pivots, aval(a).dtype) * fnp.prod(fnp.sign(diagonal_), axis=-1)
+    # The phase z/|z| of each pivot (its sign, for real matrices), with its derivative.
+    phases = diagonal_ / fnp.abs(diagonal_) if aval(a).dtype.kind == "c" else fnp.sign(diagonal_)
+    sign = _lu_parity(pivots, aval(a).dtype) * fnp.prod(phases, axis=-1)
     return SlogdetResult(sign, fnp.sum(fnp.log(fnp.abs(diagonal_)), axis=-1))
 
 
