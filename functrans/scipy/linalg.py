@@ -21,8 +21,9 @@ from functrans.numpy import linalg as numpy_linalg
 from functrans.numpy._dispatch import array_operand, is_eager_all
 from functrans.numpy._promotion import aval, cast
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "inv", "lu",
-           "lu_factor", "lu_solve", "qr", "solve", "solve_triangular", "sqrtm", "svd"]
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm",
+           "expm_frechet", "hilbert", "inv", "lu", "lu_factor", "lu_solve", "polar", "qr",
+           "solve", "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 
 def _scipy_linalg():
@@ -317,3 +318,72 @@ def sqrtm(A, disp=True, blocksize=64):  # noqa: N803 (SciPy's name)
         scale = cast(scale, aval(a).dtype)
         y, z = 0.5 * (scale * y + z_inverse / scale), 0.5 * (scale * z + y_inverse / scale)
     return y
+
+
+def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):  # noqa: N803
+    """The Fréchet derivative of ``expm`` at ``A`` in direction ``E`` (with ``expm(A)``
+    first unless ``compute_expm`` is false): the JVP of :func:`expm`."""
+    if is_eager_all((A, E)):
+        return _scipy_linalg().expm_frechet(A, E, method, compute_expm, check_finite)
+    from functrans import jvp
+    a = numpy_linalg._matrices("expm_frechet", A)
+    a, e = numpy_linalg._common_dtype(a, numpy_linalg._inexact(E))
+    exponential, derivative = jvp(expm, (a,), (e,))
+    return (exponential, derivative) if compute_expm else derivative
+
+
+def polar(a, side="right"):
+    """``(u, p)``: ``a = u @ p`` (``side='right'``) or ``a = p @ u`` (``'left'``) with ``u``
+    unitary and ``p`` Hermitian positive semi-definite, from the SVD."""
+    if is_eager_all((a,)):
+        return _scipy_linalg().polar(a, side)
+    if side not in ("right", "left"):
+        raise ValueError("`side` must be either 'right' or 'left'")
+    fnp = _fnp()
+    u, s, vh = numpy_linalg.svd(numpy_linalg._matrices("polar", a, square=False),
+                                full_matrices=False)
+    scaled = fnp.expand_dims(s, -1).astype(aval(vh).dtype)
+    if side == "right":
+        p = fnp.matmul(mo.adjoint(vh), scaled * vh)
+    else:
+        p = fnp.matmul(u * fnp.expand_dims(s, -2).astype(aval(u).dtype), mo.adjoint(u))
+    return fnp.matmul(u, vh), p
+
+
+def block_diag(*arrs):
+    """The block-diagonal matrix of the arrays (scalars and vectors are 1-row blocks)."""
+    if is_eager_all(arrs):
+        return _scipy_linalg().block_diag(*arrs)
+    fnp = _fnp()
+    blocks = [fnp.atleast_2d(array_operand(x)) for x in arrs]
+    if any(aval(b).ndim != 2 for b in blocks):
+        raise ValueError("arguments in the following positions have dimension greater than "
+                         "2: " + str([i for i, b in enumerate(blocks) if aval(b).ndim > 2]))
+    dtype = np.result_type(*(aval(b).dtype for b in blocks))
+    width = sum(aval(b).shape[1] for b in blocks)
+    rows, start = [], 0
+    for block in blocks:
+        height, columns = aval(block).shape
+        rows.append(fnp.concatenate([np.zeros((height, start), dtype), cast(block, dtype),
+                                     np.zeros((height, width - start - columns), dtype)], axis=1))
+        start += columns
+    return fnp.concatenate(rows, axis=0)
+
+
+def toeplitz(c, r=None):
+    """The Toeplitz matrix with first column ``c`` and first row ``r`` (``conj(c)`` by
+    default; ``r[0]`` is ignored)."""
+    if is_eager_all((c, r)):
+        return _scipy_linalg().toeplitz(c, r)
+    fnp = _fnp()
+    c = fnp.ravel(array_operand(c))
+    r = mo.conjugate(c) if r is None else fnp.ravel(array_operand(r))
+    values = fnp.concatenate([c[::-1], r[1:]])
+    m, n = aval(c).shape[0], aval(r).shape[0]
+    positions = m - 1 - np.arange(m)[:, None] + np.arange(n)[None, :]
+    return fnp.take(values, positions)
+
+
+def hilbert(n):
+    """The Hilbert matrix of order ``n`` (a constant: SciPy's own)."""
+    return _scipy_linalg().hilbert(n)
