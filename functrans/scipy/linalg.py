@@ -16,7 +16,7 @@ import numpy as np
 from functrans import lax
 from functrans.errors import at_user_line
 from functrans.lax import _matrix_ops as mo
-from functrans.lax.decompositions import lu_solve, permutation_matrix
+from functrans.lax import decompositions
 from functrans.numpy import linalg as numpy_linalg
 from functrans.numpy._dispatch import array_operand, is_eager_all
 from functrans.numpy._promotion import aval, cast
@@ -138,7 +138,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     packed = numpy_linalg._matrices("lu_solve", packed)
     packed, b, vector = _right_hand_side(packed, b, "lu_solve")
     permutation = _permutation_of_pivots(array_operand(pivots), aval(packed).shape[-1])
-    rows = permutation_matrix(permutation, aval(packed).dtype)
+    rows = decompositions.permutation_matrix(permutation, aval(packed).dtype)
     transpose_a, conjugate_a = _trans_flags(trans)
     if not transpose_a:  # p a = l u
         y = lax.triangular_solve(packed, mo.matmul(rows, b), lower=True, unit_diagonal=True)
@@ -165,7 +165,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     lower = mo.triangle(mo.last_two(packed, (0, m), (0, k)), True, -1)
     lower = lower + np.eye(m, k, dtype=aval(a).dtype)
     upper = mo.triangle(mo.last_two(packed, (0, k), (0, n)), False)
-    p = mo.matrix_transpose(permutation_matrix(permutation, aval(a).dtype))
+    p = mo.matrix_transpose(decompositions.permutation_matrix(permutation, aval(a).dtype))
     if permute_l:
         return mo.matmul(p, lower), upper
     if p_indices:
@@ -296,7 +296,7 @@ def _inverse_and_log_det(y):
     identity = np.broadcast_to(np.eye(aval(y).shape[-1], dtype=aval(y).dtype), aval(y).shape)
     fnp = _fnp()
     log_det = fnp.sum(fnp.log(fnp.abs(mo.diagonal(lax.stop_gradient(packed)))), axis=-1)
-    return lu_solve(packed, permutation, identity), log_det
+    return decompositions.lu_solve(packed, permutation, identity), log_det
 
 
 def sqrtm(A, disp=True, blocksize=64):  # noqa: N803 (SciPy's name)
