@@ -306,6 +306,104 @@ CASES = [
     Case("dot_general", _dot_args, lax.dot_general, float_argnums=(0, 1)),
 ]
 
+# --- matrix decompositions (functrans.lax.decompositions) ---------------------------------
+# The cases build a well-conditioned matrix from the drawn one inside the function (a
+# multiple of the identity added, a fixed permutation for lu), so the inputs stay well
+# conditioned when the vmap test shuffles the entries of a drawn array.
+
+def _stack_shape(data, max_batch=2, min_side=1, max_side=4):
+    batch = data.draw(hnp.array_shapes(min_dims=0, max_dims=max_batch, min_side=1, max_side=2))
+    n = data.draw(st.integers(min_side, max_side))
+    return batch, n
+
+
+def _dominant(x):
+    """``x`` plus a multiple of the identity that makes it diagonally dominant."""
+    n = x.shape[-1]
+    return x + np.eye(n) * (2.0 * n + 1.0)
+
+
+def _triangular_solve_args(data):
+    batch, n = _stack_shape(data)
+    k = data.draw(st.integers(1, 3))
+    flags = [data.draw(st.booleans()) for _ in range(3)]
+    return (floats(data, batch + (n, n), -1.0, 1.0), floats(data, batch + (n, k)), *flags)
+
+
+def _triangular_solve(a, b, lower, transpose_a, unit_diagonal):
+    return lax.triangular_solve(_dominant(a), b, lower=lower, transpose_a=transpose_a,
+                                unit_diagonal=unit_diagonal)
+
+
+def _square_args(data, **flags):
+    batch, n = _stack_shape(data)
+    return (floats(data, batch + (n, n), -1.0, 1.0),) + tuple(
+        data.draw(st.booleans()) for _ in flags)
+
+
+def _lu_args(data):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(max(n - 1, 1), n + 1))
+    permutation = data.draw(st.permutations(range(m)))
+    return (floats(data, batch + (m, n), -1.0, 1.0), tuple(permutation))
+
+
+def _lu_of(x, permutation):
+    """LU of x plus a scaled permutation, so each pivot is clearly the largest."""
+    m, n = x.shape[-2:]
+    return lax.lu(x + 4.0 * np.eye(m, n)[list(permutation)])
+
+
+def _rotation(n, seed):
+    """A fixed orthogonal matrix: decompositions of a rotated diagonal matrix have
+    eigenvectors with no zero entries, whose signs LAPACK chooses the same way nearby."""
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((n, n)))[0]
+
+
+def _spread_eigenvalues(x, lower):
+    """eigh of a matrix whose eigenvalues stay apart: 0, 3, 6, ... plus a small part."""
+    n = x.shape[-1]
+    q = _rotation(n, 0)
+    return lax.eigh(0.3 * x + q @ np.diag(3.0 * np.arange(n)) @ q.T, lower=lower)
+
+
+def _matrix_args(data, tall=None):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(n, n + 2) if tall else st.integers(1, 4))
+    return (floats(data, batch + (m, n), -1.0, 1.0),)
+
+
+def _spread_singular_values(x, full_matrices=False, compute_uv=True):
+    """svd of a matrix whose singular values stay apart and away from zero."""
+    m, n = x.shape[-2:]
+    spread = _rotation(m, 1) @ (np.eye(m, n) * (1.0 + 2.0 * np.arange(n))) @ _rotation(n, 2)
+    return lax.svd(0.3 * x + spread,
+                   full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def _qr_of(x, full_matrices):
+    m, n = x.shape[-2:]
+    return lax.qr(x + 3.0 * np.eye(m, n), full_matrices=full_matrices and m == n)
+
+
+DECOMPOSITION_CASES = [
+    Case("triangular_solve", _triangular_solve_args, _triangular_solve, float_argnums=(1,),
+         linear=True),
+    Case("triangular_solve (matrix)", _triangular_solve_args, _triangular_solve,
+         float_argnums=(0, 1)),
+    Case("cholesky", lambda data: _square_args(data), lambda x: lax.cholesky(_dominant(x))),
+    Case("lu", _lu_args, lambda x, p: _lu_of(x, p)[0]),
+    Case("lu (pivots)", _lu_args, _lu_of, float_argnums=()),
+    Case("eigh", lambda data: _square_args(data, lower=True), _spread_eigenvalues,
+         tolerance=1e-5),
+    Case("svd", lambda data: _matrix_args(data) + (False, data.draw(st.booleans())),
+         _spread_singular_values, tolerance=1e-5),
+    Case("svd (square, full)", lambda data: _square_args(data) + (True, True),
+         _spread_singular_values, tolerance=1e-5),
+    Case("qr", lambda data: _matrix_args(data, tall=True) + (data.draw(st.booleans()),), _qr_of),
+]
+CASES += DECOMPOSITION_CASES
+
 #: Primitives whose systematic checks live in another test file, with the reason.
 COVERED_ELSEWHERE = {
     "custom_jvp_call": "holds a user function and rule: tests/test_custom_derivatives.py",
@@ -316,6 +414,7 @@ COVERED_ELSEWHERE = {
     "cond": "holds sub-IRs: tests/test_control_flow.py",
     "while": "holds sub-IRs: tests/test_control_flow.py",
     "scan": "holds a sub-IR: tests/test_control_flow.py",
+    "eig": "complex outputs, whose derivative needs complex arithmetic: tests/test_linalg.py",
 }
 
 

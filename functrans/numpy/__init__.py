@@ -64,3 +64,5 @@ nan = _np.nan
 newaxis = None
 
 _array_methods.install(_sys.modules[__name__])
+
+from functrans.numpy import linalg  # noqa: E402 (its functions build on the names above)
