@@ -20,7 +20,7 @@ from functrans.lax import _matrix_ops as mo
 from functrans.lax import elementwise as ew
 from functrans.lax._util import shape_error
 from functrans.lax.shapes import concatenate, iota
-from functrans.lowering import rules as lowering
+from functrans.lowering import rules as lowering_rules
 from functrans.lowering.codegen import dtype_expression
 from functrans.transforms import ad, vmap
 
@@ -146,7 +146,7 @@ def _emit_triangular_solve(writer, equation, operands, outputs):
 ad.jvp_rules[triangular_solve_p] = _triangular_solve_jvp
 ad.transpose_rules[triangular_solve_p] = _triangular_solve_transpose
 vmap.defaxes_shifted(triangular_solve_p)
-lowering.emit_rules[triangular_solve_p] = _emit_triangular_solve
+lowering_rules.emit_rules[triangular_solve_p] = _emit_triangular_solve
 
 
 # --- cholesky ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def _emit_cholesky(writer, equation, operands, outputs):
 
 ad.jvp_rules[cholesky_p] = _cholesky_jvp
 vmap.defaxes_shifted(cholesky_p)
-lowering.emit_rules[cholesky_p] = _emit_cholesky
+lowering_rules.emit_rules[cholesky_p] = _emit_cholesky
 
 
 # --- lu ----------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def _emit_lu(writer, equation, operands, outputs):
 
 ad.jvp_rules[lu_p] = _lu_jvp
 vmap.defaxes_shifted(lu_p)
-lowering.emit_rules[lu_p] = _emit_lu
+lowering_rules.emit_rules[lu_p] = _emit_lu
 
 
 # --- eigh --------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def _emit_eigh(writer, equation, operands, outputs):
 
 ad.jvp_rules[eigh_p] = _eigh_jvp
 vmap.defaxes_shifted(eigh_p)
-lowering.emit_rules[eigh_p] = _emit_eigh
+lowering_rules.emit_rules[eigh_p] = _emit_eigh
 
 
 # --- svd ---------------------------------------------------------------------------------
@@ -450,7 +450,7 @@ def _emit_svd(writer, equation, operands, outputs):
 
 ad.jvp_rules[svd_p] = _svd_jvp
 vmap.defaxes_shifted(svd_p)
-lowering.emit_rules[svd_p] = _emit_svd
+lowering_rules.emit_rules[svd_p] = _emit_svd
 
 
 # --- qr ----------------------------------------------------------------------------------
@@ -521,7 +521,7 @@ def _emit_qr(writer, equation, operands, outputs):
 
 ad.jvp_rules[qr_p] = _qr_jvp
 vmap.defaxes_shifted(qr_p)
-lowering.emit_rules[qr_p] = _emit_qr
+lowering_rules.emit_rules[qr_p] = _emit_qr
 
 
 # --- eig ---------------------------------------------------------------------------------
@@ -585,4 +585,4 @@ def _emit_eig(writer, equation, operands, outputs):
 
 ad.jvp_rules[eig_p] = _eig_jvp
 vmap.defaxes_shifted(eig_p)
-lowering.emit_rules[eig_p] = _emit_eig
+lowering_rules.emit_rules[eig_p] = _emit_eig
