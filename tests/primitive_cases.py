@@ -349,6 +349,7 @@ CASES += [
     special("zeta", _positive(1.5, 4.0), _positive(0.5, 3.0), float_argnums=(1,)),
     special("beta", _positive(0.5, 3.0), _positive(0.5, 3.0)),
     special("betaln", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("binom", _positive(2.5, 5.0), _positive(0.5, 2.0)),
     special("gammainc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
     special("gammaincc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
     special("gammainc_grad_a", _positive(0.5, 3.0), _positive(0.2, 4.0), float_argnums=(1,)),

@@ -129,7 +129,7 @@ def _in_float64(function):
 
 zeta_p = special_primitive(
     "zeta", _in_float64(scipy.special.zeta), _support_call("hurwitz_zeta"),
-    not_differentiable("zeta", "s (the exponent)"),
+    not_differentiable("zeta", "s", ", the exponent"),
     lambda ans, s, q: ew.neg(ew.mul(s, zeta(ew.add(s, 1.0), q))), arity=2)
 gammaln_p = special_primitive("gammaln", *_scipy("gammaln"), lambda ans, x: digamma(x))
 digamma_p = special_primitive("digamma", scipy.special.psi, _cython_call("psi"),
@@ -151,6 +151,13 @@ betaln_p = special_primitive(
 def _gamma_density(a, x):
     """``x**(a-1) e**-x / gamma(a)``: the derivative of gammainc in x."""
     return ew.exp(ew.sub(ew.sub(ew.mul(ew.sub(a, 1.0), ew.log(x)), x), gammaln(a)))
+
+
+binom_p = special_primitive(
+    "binom", *_scipy("binom"),
+    lambda ans, n, k: ew.mul(ans, ew.sub(digamma(ew.add(n, 1.0)), digamma(ew.add(ew.sub(n, k), 1.0)))),
+    lambda ans, n, k: ew.mul(ans, ew.sub(digamma(ew.add(ew.sub(n, k), 1.0)), digamma(ew.add(k, 1.0)))),
+    arity=2)
 
 
 gammainc_grad_a_p = special_primitive(
@@ -228,19 +235,19 @@ def _over(first_order, x):
 
 
 iv_p = special_primitive(
-    "iv", *_scipy("iv"), not_differentiable("iv", "v (the order)"),
+    "iv", *_scipy("iv"), not_differentiable("iv", "v", ", the order"),
     lambda ans, v, x: ew.mul(ew.add(iv(_order(v, -1.0), x), iv(_order(v, 1.0), x)), 0.5),
     arity=2)
 ive_p = special_primitive(
-    "ive", *_scipy("ive"), not_differentiable("ive", "v (the order)"),
+    "ive", *_scipy("ive"), not_differentiable("ive", "v", ", the order"),
     lambda ans, v, x: ew.sub(ew.mul(ew.add(ive(_order(v, -1.0), x), ive(_order(v, 1.0), x)), 0.5),
                              ew.mul(_sign(x), ans)), arity=2)
 jv_p = special_primitive(
-    "jv", *_scipy("jv"), not_differentiable("jv", "v (the order)"),
+    "jv", *_scipy("jv"), not_differentiable("jv", "v", ", the order"),
     lambda ans, v, x: ew.mul(ew.sub(jv(_order(v, -1.0), x), jv(_order(v, 1.0), x)), 0.5),
     arity=2)
 yv_p = special_primitive(
-    "yv", *_scipy("yv"), not_differentiable("yv", "v (the order)"),
+    "yv", *_scipy("yv"), not_differentiable("yv", "v", ", the order"),
     lambda ans, v, x: ew.mul(ew.sub(yv(_order(v, -1.0), x), yv(_order(v, 1.0), x)), 0.5),
     arity=2)
 yn_p = special_primitive(
@@ -259,10 +266,10 @@ j1_p = special_primitive("j1", *_scipy("j1"), lambda ans, x: ew.sub(j0(x), _over
 y0_p = special_primitive("y0", *_scipy("y0"), lambda ans, x: ew.neg(y1(x)))
 y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over(ans, x)))
 
-(zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, gammainc_grad_a, gammainc,
+(zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a, gammainc,
  gammaincc, betainc, erfc, erfinv, erfcinv, ndtr, ndtri, log_ndtr, spence, iv, ive, jv, yv, yn,
  i0, i1, i0e, i1e, j0, j1, y0, y1) = map(_operation, (
-    zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p,
+    zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
     gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_p, erfc_p, erfinv_p, erfcinv_p, ndtr_p,
     ndtri_p, log_ndtr_p, spence_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p,
     j0_p, j1_p, y0_p, y1_p))

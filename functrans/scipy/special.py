@@ -20,16 +20,19 @@ from functrans import core, lax
 from functrans.lax import special as _special
 import functrans.numpy as fnp
 from functrans.numpy._dispatch import is_eager_all, operand
-from functrans.numpy._promotion import broadcast_shapes, materialize, promoted_dtype
+from functrans.numpy._promotion import broadcast_shapes, materialize
 
 __all__ = [
-    "bernoulli", "beta", "betainc", "betaln", "comb", "digamma", "entr", "erf", "erfc",
+    "bernoulli", "beta", "betainc", "betaln", "binom", "comb", "digamma", "entr", "erf", "erfc",
     "erfcinv", "erfinv", "expit", "factorial", "gamma", "gammainc", "gammaincc", "gammaln",
     "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
     "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy", "y0",
     "y1", "yn", "yv", "zeta",
 ]
+
+
+_PYTHON_TYPES = {"b": bool, "i": int, "u": int, "f": float}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -46,9 +49,8 @@ def _prepared(name, ufunc, arguments):
     returns for them (the dtype its loop computes in)."""
     arguments = [operand(x) for x in arguments]
     avals = [core.get_aval(x) for x in arguments]
-    common, _ = promoted_dtype(*arguments)
-    kinds = tuple({"b": bool, "i": int, "u": int, "f": float}.get(common.kind, float)
-                  if a.weak_type else a.dtype for a in avals)
+    kinds = tuple(_PYTHON_TYPES.get(a.dtype.kind, float) if a.weak_type else a.dtype
+                  for a in avals)
     dtype = _result_dtype(ufunc, kinds)
     if dtype.kind != "f":
         raise TypeError(f"{name}: functrans supports real floating-point arguments; got "
@@ -81,6 +83,7 @@ rgamma = _elementwise(_scipy.rgamma, _special.rgamma)
 gammasgn = _elementwise(_scipy.gammasgn, _special.gammasgn)
 beta = _elementwise(_scipy.beta, _special.beta)
 betaln = _elementwise(_scipy.betaln, _special.betaln)
+binom = _elementwise(_scipy.binom, _special.binom)
 betainc = _elementwise(_scipy.betainc, _special.betainc)
 gammainc = _elementwise(_scipy.gammainc, _special.gammainc)
 gammaincc = _elementwise(_scipy.gammaincc, _special.gammaincc)
@@ -126,14 +129,15 @@ def polygamma(n, x):
     """
     if is_eager_all((n, x)):
         return _scipy.polygamma(n, x)
-    n = fnp.asarray(n)
-    x = fnp.asarray(x) if not isinstance(x, core.Tracer) else x
-    dtype = _result_dtype(_scipy.psi, (core.get_aval(x).dtype,))
-    x = x.astype(dtype) if core.get_aval(x).dtype != dtype else x
+    n, x = fnp.asarray(n), fnp.asarray(x)
+    # SciPy converts n to an array: a float32 x with integer orders gives float64.
+    dtype = _result_dtype(_scipy.psi, (np.result_type(n.dtype, x.dtype),))
+    order_zero = digamma(x)  # in x's own dtype, as SciPy's
+    x = x.astype(dtype) if x.dtype != dtype else x
     order = n.astype(dtype)
     sign = fnp.where(fnp.equal(fnp.remainder(order, 2), 0), -1.0, 1.0).astype(dtype)
     higher = sign * gamma(order + 1) * zeta(order + 1, x)
-    return fnp.where(fnp.equal(order, 0), digamma(x), higher)
+    return fnp.where(fnp.equal(order, 0), order_zero.astype(dtype), higher)
 
 
 def multigammaln(a, d):
@@ -142,6 +146,7 @@ def multigammaln(a, d):
     if is_eager_all((a,)):
         return _scipy.multigammaln(a, d)
     a = fnp.asarray(a)
+    a = a.astype(np.float64) if a.dtype != np.float64 else a  # as SciPy's
     terms = [gammaln(a - j / 2.0) for j in range(d)]
     return sum(terms[1:], terms[0]) + d * (d - 1) / 4 * math.log(math.pi)
 
@@ -193,19 +198,21 @@ def factorial(n, exact=False):
     if exact or is_eager_all((n,)):
         return _scipy.factorial(n, exact=exact)
     n = fnp.asarray(n)
-    value = gamma(n + 1)
+    value = gamma(n + 1)  # in n's float dtype, as SciPy computes it; returned as float64
+    value = value.astype(np.float64) if value.dtype != np.float64 else value
     return fnp.where(fnp.less(n, 0), fnp.zeros_like(value), value)
 
 
 def comb(N, k, *, exact=False, repetition=False):  # noqa: N803 (SciPy's name)
     """The number of combinations of ``N`` things taken ``k`` at a time, as a float (SciPy's
-    ``exact=False``); 0 outside ``0 <= k <= N``."""
+    ``exact=False``: ``binom(N, k)``, 0 outside ``0 <= k <= N``)."""
     if exact or is_eager_all((N, k)):
         return _scipy.comb(N, k, exact=exact, repetition=repetition)
-    N, k = fnp.asarray(N), fnp.asarray(k)
+    N, k = fnp.asarray(N), fnp.asarray(k)  # SciPy's comb makes arrays of Python numbers too
     if repetition:
         N = N + k - 1
-    value = fnp.exp(gammaln(N + 1) - gammaln(k + 1) - gammaln(N - k + 1))
+    N, k = _prepared("comb", _scipy.binom, (N, k))
+    value = _special.binom(N, k)
     valid = fnp.logical_and(fnp.logical_and(fnp.greater_equal(k, 0), fnp.greater_equal(N, 0)),
                             fnp.less_equal(k, N))
     return fnp.where(valid, value, fnp.zeros_like(value))
