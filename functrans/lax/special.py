@@ -22,7 +22,7 @@ import scipy.special
 from functrans import core
 from functrans.lax import elementwise as ew
 from functrans.lax._util import match_scalar, shape_error
-from functrans.lowering import rules as lowering
+from functrans.lowering import rules as lowering_rules
 from functrans.transforms import ad, vmap
 
 
@@ -91,8 +91,8 @@ def special_primitive(name, implementation, lowering_rule, *factors, arity=1):
     else:
         ad.defzero(primitive)
     (vmap.defvectorized if arity == 1 else vmap.defbroadcasting)(primitive)
-    lowering.scalar_rules[primitive] = lowering_rule
-    lowering.COSTLY.add(primitive)
+    lowering_rules.scalar_rules[primitive] = lowering_rule
+    lowering_rules.COSTLY.add(primitive)
     return primitive
 
 
