@@ -161,7 +161,7 @@ DERIVATIVES = {
     "beta": (fs.beta, (A, X)),
     "gammainc": (fs.gammainc, (A, X)),
     "gammaincc": (fs.gammaincc, (A, X)),
-    "betainc_x": (lambda x: fs.betainc(A, X, x), (P,)),
+    "betainc": (fs.betainc, (A, X, P)),
     "xlogy": (fs.xlogy, (Z, X)),
     "xlog1py": (fs.xlog1py, (Z, P)),
     "entr": (fs.entr, (X,)),
@@ -181,13 +181,20 @@ DERIVATIVES = {
 @pytest.mark.parametrize("name", sorted(DERIVATIVES))
 def test_derivatives_match_finite_differences(name):
     function, arguments = DERIVATIVES[name]
-    # Second order except for gammainc's shape parameter (first order only, see below).
-    order = 1 if name.startswith("gammainc") else 2
+    # Second order except for the shape parameters of the incomplete gamma and beta
+    # functions (first order only, see below).
+    order = 1 if name.startswith(("gammainc", "betainc")) else 2
     check_grads(function, arguments, order=order, modes=("fwd", "rev"), atol=1e-6, rtol=1e-6)
 
 
-def test_second_derivatives_of_gammainc_in_x():
+def test_second_derivatives_of_gammainc_and_betainc_in_x():
     check_grads(lambda x: fs.gammainc(A, x), (X,), order=2, atol=1e-6, rtol=1e-6)
+    check_grads(lambda x: fs.betainc(A, X, x), (P,), order=2, atol=1e-6, rtol=1e-6)
+    # the mixed derivatives: d/dx of the derivatives in the shape parameters
+    check_grads(lambda x: functrans.vmap(functrans.grad(fs.betainc, argnums=(0, 1)))(A, X, x),
+                (P,), order=1, atol=1e-6, rtol=1e-6)
+    check_grads(lambda x: functrans.vmap(functrans.grad(fs.gammainc))(A, x), (X,), order=1,
+                atol=1e-6, rtol=1e-6)
 
 
 def _gammainc_da_by_quadrature(a, x):
@@ -211,13 +218,47 @@ def test_gammainc_derivative_in_a_to_1e_10(a):
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
 
 
+def _betainc_shape_derivative_by_quadrature(a, b, x, argument):
+    """d/da (``argument`` 0) or d/db (1) of betainc from the integral of the density times
+    log(t) or log(1 - t), over whichever side of x holds less than half the mass; the
+    logarithmic endpoint singularities are quad's algebraic-logarithmic weights."""
+    shape_term = (sp.psi(a) if argument == 0 else sp.psi(b)) - sp.psi(a + b)
+    if sp.betainc(a, b, x) < 0.5:
+        low, high, mass, sign = 0.0, x, sp.betainc(a, b, x), 1.0
+    else:
+        low, high, mass, sign = x, 1.0, sp.betainc(b, a, 1 - x), -1.0
+    if argument == 0:  # log(t) * t**(a-1) (1-t)**(b-1): weight log(t - 0) at the left end
+        moment = quad(lambda t: (1 - t) ** (b - 1), low, high, weight="alg-loga",
+                      wvar=(a - 1, 0), epsabs=0, epsrel=1e-13)[0] if low == 0 else \
+            quad(lambda t: np.log(t) * t ** (a - 1) * (1 - t) ** (b - 1), low, high,
+                 epsabs=0, epsrel=1e-13)[0]
+    else:  # log(1 - t) (1-t)**(b-1): weight log(1 - t) at the right end
+        moment = quad(lambda t: t ** (a - 1), low, high, weight="alg-logb",
+                      wvar=(0, b - 1), epsabs=0, epsrel=1e-13)[0] if high == 1 else \
+            quad(lambda t: np.log1p(-t) * t ** (a - 1) * (1 - t) ** (b - 1), low, high,
+                 epsabs=0, epsrel=1e-13)[0]
+    return sign * (moment / sp.beta(a, b) - mass * shape_term)
+
+
+@pytest.mark.parametrize("a,b", [(0.3, 0.4), (1.0, 3.0), (2.5, 0.4), (8.0, 15.0)])
+def test_betainc_derivatives_in_a_and_b_to_1e_10(a, b):
+    x = np.array([0.01, 0.2, 0.5, 0.8, 0.97])
+    got = functrans.vmap(functrans.grad(fs.betainc, argnums=(0, 1)), in_axes=(None, None, 0))(
+        a, b, x)
+    for argument in (0, 1):
+        expected = [_betainc_shape_derivative_by_quadrature(a, b, value, argument) for value in x]
+        np.testing.assert_allclose(got[argument], expected, rtol=1e-10, atol=1e-300)
+
+
 def test_derivatives_not_computed_raise_naming_the_argument():
-    with pytest.raises(NonDifferentiableArgument, match="'v"):
+    with pytest.raises(NonDifferentiableArgument, match="'v'"):
         functrans.grad(fs.iv)(1.5, 2.0)
-    with pytest.raises(NonDifferentiableArgument, match="'b'"):
-        functrans.grad(fs.betainc, argnums=1)(1.5, 2.0, 0.3)
+    with pytest.raises(NonDifferentiableArgument, match="'s'"):
+        functrans.grad(fs.zeta)(2.5, 2.0)
     with pytest.raises(NonDifferentiableArgument, match="'a'.*second derivative"):
         functrans.grad(functrans.grad(fs.gammainc))(1.5, 2.0)
+    with pytest.raises(NonDifferentiableArgument, match="'b'.*second derivative"):
+        functrans.grad(functrans.grad(fs.betainc, argnums=1), argnums=1)(1.5, 2.0, 0.3)
     # The other arguments still differentiate.
     assert np.isclose(functrans.grad(fs.iv, argnums=1)(1.5, 2.0),
                       (sp.iv(0.5, 2.0) + sp.iv(2.5, 2.0)) / 2, rtol=1e-14)

@@ -146,10 +146,14 @@ def test_derivatives_match_finite_differences(name):
     check_grads(function, arguments, order=order, atol=1e-6, rtol=1e-6)
 
 
-def test_shape_parameters_of_incomplete_beta_raise_a_clear_error():
-    from functrans.lax.special import NonDifferentiableArgument
-    with pytest.raises(NonDifferentiableArgument, match="betainc"):
-        functrans.grad(lambda df: stats.t.cdf(0.5, df))(3.0)
+def test_cdfs_differentiate_in_their_shape_parameters():
+    check_grads(lambda df: stats.t.cdf(REAL, df), (POSITIVE + 1,), order=1, atol=1e-6, rtol=1e-6)
+    check_grads(lambda a, b: stats.beta.cdf(UNIT, a, b), (POSITIVE, POSITIVE[::-1]), order=1,
+                atol=1e-6, rtol=1e-6)
+    check_grads(lambda a: stats.gamma.sf(POSITIVE, a), (POSITIVE[::-1],), order=1, atol=1e-6,
+                rtol=1e-6)
+    check_grads(lambda n: stats.nbinom.cdf(COUNTS, n, 0.4), (POSITIVE,), order=1, atol=1e-6,
+                rtol=1e-6)
 
 
 # --- multivariate ---------------------------------------------------------------------------
@@ -234,8 +238,8 @@ def test_multinomial_matches_scipy():
 # --- vmap and jit ---------------------------------------------------------------------------
 
 def many_densities(x, unit, positive, loc, scale):
-    return (stats.norm.logpdf(x, loc, scale) + stats.t.logcdf(x, 4.5, loc, scale)
-            + stats.gamma.logpdf(positive, positive + 0.5) + stats.beta.cdf(unit, 1.5, 2.0)
+    return (stats.norm.logpdf(x, loc, scale) + stats.t.logcdf(x, positive + 1, loc, scale)
+            + stats.gamma.logpdf(positive, positive + 0.5) + stats.beta.cdf(unit, positive, 2.0)
             + stats.poisson.logpmf(COUNTS, positive) + stats.binom.logcdf(COUNTS, 9, unit)
             + stats.logistic.ppf(unit, loc, scale) + stats.truncnorm.logsf(x, -4.0, 3.5)
             + stats.multivariate_normal.logpdf(x[:, None] * MEAN, MEAN, COV))

@@ -69,12 +69,29 @@ def _cython_call(kernel):
     return rule
 
 
-def _support_call(function):
+def _in_float64(function):
+    """``function`` computed in float64 (as the lowering computes it; rounded once after)."""
+    return lambda *operands: function(*(np.asarray(x, np.float64) for x in operands))
+
+
+def _support_call(function, *constants):
     """The lowering of a primitive to a function of functrans.lowering.special_kernels,
-    computed in float64 (the kernel rounds a float32 result once)."""
+    computed in float64 (the kernel rounds a float32 result once); ``constants`` are
+    passed after the operands."""
     def rule(params, *operands, operand_avals):
-        return f"{function}({', '.join(f'np.float64({x})' for x in operands)})"
+        arguments = [f"np.float64({x})" for x in operands] + [repr(c) for c in constants]
+        return f"{function}({', '.join(arguments)})"
     return rule
+
+
+def _support_function(name, *constants):
+    """A function of functrans.lowering.special_kernels (numba code) as a NumPy ufunc-like
+    implementation, computed in float64 as its lowering is."""
+    def compute(*operands):
+        from functrans.lowering import special_kernels
+        function = getattr(special_kernels, name)
+        return function(*operands, *constants)
+    return _in_float64(np.vectorize(compute, otypes=[np.float64]))
 
 
 def special_primitive(name, implementation, lowering_rule, *factors, arity=1):
@@ -122,11 +139,6 @@ _SQRT_2PI = math.sqrt(2 * math.pi)
 
 # --- the gamma family --------------------------------------------------------------------
 
-def _in_float64(function):
-    """``function`` computed in float64 (as the lowering computes it; rounded once after)."""
-    return lambda *operands: function(*(np.asarray(x, np.float64) for x in operands))
-
-
 zeta_p = special_primitive(
     "zeta", _in_float64(scipy.special.zeta), _support_call("hurwitz_zeta"),
     not_differentiable("zeta", "s", ", the exponent"),
@@ -161,9 +173,7 @@ binom_p = special_primitive(
 
 
 gammainc_grad_a_p = special_primitive(
-    "gammainc_grad_a",
-    _in_float64(np.vectorize(lambda a, x: _gammainc_da()(a, x), otypes=[np.float64])),
-    _support_call("gammainc_da"),
+    "gammainc_grad_a", _support_function("gammainc_da"), _support_call("gammainc_da"),
     not_differentiable("the derivative of gammainc in a", "a",
                        " (gammainc's second derivative in its shape parameter)"),
     lambda ans, a, x: ew.mul(_gamma_density(a, x), ew.sub(ew.log(x), digamma(a))), arity=2)
@@ -175,17 +185,35 @@ gammaincc_p = special_primitive(
     "gammaincc", *_scipy("gammaincc"),
     lambda ans, a, x: ew.neg(gammainc_grad_a(a, x)),
     lambda ans, a, x: ew.neg(_gamma_density(a, x)), arity=2)
+
+
+def _beta_density(a, b, x):
+    """``x**(a-1) (1-x)**(b-1) / beta(a, b)``: the derivative of betainc in x."""
+    return ew.exp(ew.sub(ew.add(ew.mul(ew.sub(a, 1.0), ew.log(x)),
+                                ew.mul(ew.sub(b, 1.0), ew.log1p(ew.neg(x)))), betaln(a, b)))
+
+
+_SECOND_IN_SHAPES = " (betainc's second derivative in its shape parameters)"
+betainc_grad_a_p = special_primitive(
+    "betainc_grad_a", _support_function("betainc_grad", 0), _support_call("betainc_grad", 0),
+    not_differentiable("the derivative of betainc in a", "a", _SECOND_IN_SHAPES),
+    not_differentiable("the derivative of betainc in a", "b", _SECOND_IN_SHAPES),
+    lambda ans, a, b, x: ew.mul(_beta_density(a, b, x),
+                                ew.add(ew.sub(ew.log(x), digamma(a)), digamma(ew.add(a, b)))),
+    arity=3)
+betainc_grad_b_p = special_primitive(
+    "betainc_grad_b", _support_function("betainc_grad", 1), _support_call("betainc_grad", 1),
+    not_differentiable("the derivative of betainc in b", "a", _SECOND_IN_SHAPES),
+    not_differentiable("the derivative of betainc in b", "b", _SECOND_IN_SHAPES),
+    lambda ans, a, b, x: ew.mul(_beta_density(a, b, x),
+                                ew.add(ew.sub(ew.log1p(ew.neg(x)), digamma(b)),
+                                       digamma(ew.add(a, b)))),
+    arity=3)
 betainc_p = special_primitive(
     "betainc", *_scipy("betainc"),
-    not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
-    lambda ans, a, b, x: ew.exp(ew.sub(ew.add(ew.mul(ew.sub(a, 1.0), ew.log(x)),
-                                              ew.mul(ew.sub(b, 1.0), ew.log1p(ew.neg(x)))),
-                                       betaln(a, b))), arity=3)
-
-
-def _gammainc_da():
-    from functrans.lowering import special_kernels
-    return special_kernels.gammainc_da
+    lambda ans, a, b, x: betainc_grad_a(a, b, x),
+    lambda ans, a, b, x: betainc_grad_b(a, b, x),
+    lambda ans, a, b, x: _beta_density(a, b, x), arity=3)
 
 
 # --- error functions and the normal distribution ---------------------------------------------
@@ -266,10 +294,10 @@ j1_p = special_primitive("j1", *_scipy("j1"), lambda ans, x: ew.sub(j0(x), _over
 y0_p = special_primitive("y0", *_scipy("y0"), lambda ans, x: ew.neg(y1(x)))
 y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over(ans, x)))
 
-(zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a, gammainc,
- gammaincc, betainc, erfc, erfinv, erfcinv, ndtr, ndtri, log_ndtr, spence, iv, ive, jv, yv, yn,
- i0, i1, i0e, i1e, j0, j1, y0, y1) = map(_operation, (
+(zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
+ gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, erfc, erfinv, erfcinv, ndtr, ndtri,
+ log_ndtr, spence, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1, y0, y1) = map(_operation, (
     zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
-    gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_p, erfc_p, erfinv_p, erfcinv_p, ndtr_p,
-    ndtri_p, log_ndtr_p, spence_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p,
-    j0_p, j1_p, y0_p, y1_p))
+    gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p, betainc_p,
+    erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, iv_p, ive_p, jv_p, yv_p,
+    yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p, y1_p))
