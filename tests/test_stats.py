@@ -255,6 +255,7 @@ def test_vmap_matches_a_loop():
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_jit_of_densities_and_their_gradient_matches_eager():
     def value_and_gradient(*arguments):
         return functrans.value_and_grad(lambda *a: many_densities(*a).sum(),

@@ -242,6 +242,24 @@ def _spence_derivative(ans, x):
 
 spence_p = special_primitive("spence", *_scipy("spence"), _spence_derivative)
 
+# --- exponential integrals, Pochhammer's symbol, the confluent hypergeometric function -------
+
+exp1_p = special_primitive("exp1", *_scipy("exp1"),
+                           lambda ans, x: ew.neg(ew.div(ew.exp(ew.neg(x)), x)))
+expi_p = special_primitive("expi", *_scipy("expi"), lambda ans, x: ew.div(ew.exp(x), x))
+expn_p = special_primitive(
+    "expn", *_scipy("expn"), None,  # the order of expn is an integer
+    lambda ans, n, x: ew.neg(expn(_order(n, -1.0), x)), arity=2)
+poch_p = special_primitive(
+    "poch", *_scipy("poch"),
+    lambda ans, z, m: ew.mul(ans, ew.sub(digamma(ew.add(z, m)), digamma(z))),
+    lambda ans, z, m: ew.mul(ans, digamma(ew.add(z, m))), arity=2)
+hyp1f1_p = special_primitive(
+    "hyp1f1", *_scipy("hyp1f1"),
+    not_differentiable("hyp1f1", "a"), not_differentiable("hyp1f1", "b"),
+    lambda ans, a, b, x: ew.mul(ew.div(a, b), hyp1f1(ew.add(a, 1.0), ew.add(b, 1.0), x)),
+    arity=3)
+
 # --- Bessel functions -----------------------------------------------------------------------
 
 
@@ -296,8 +314,10 @@ y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over
 
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
  gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, erfc, erfinv, erfcinv, ndtr, ndtri,
- log_ndtr, spence, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1, y0, y1) = map(_operation, (
+ log_ndtr, spence, exp1, expi, expn, poch, hyp1f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1,
+ y0, y1) = map(_operation, (
     zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
     gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p, betainc_p,
-    erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, iv_p, ive_p, jv_p, yv_p,
-    yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p, y1_p))
+    erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
+    poch_p, hyp1f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p,
+    y1_p))

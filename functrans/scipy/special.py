@@ -24,7 +24,7 @@ from functrans.numpy._promotion import broadcast_shapes, materialize
 
 __all__ = [
     "bernoulli", "beta", "betainc", "betaln", "binom", "comb", "digamma", "entr", "erf", "erfc",
-    "erfcinv", "erfinv", "expit", "factorial", "gamma", "gammainc", "gammaincc", "gammaln",
+    "erfcinv", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "hyp1f1", "poch", "gamma", "gammainc", "gammaincc", "gammaln",
     "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
     "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy", "y0",
@@ -97,6 +97,11 @@ log_ndtr = _elementwise(_scipy.log_ndtr, _special.log_ndtr)
 expit = _elementwise(_scipy.expit, lax.logistic)
 logit = _elementwise(_scipy.logit, lambda p: fnp.log(p / (1 - p)))
 spence = _elementwise(_scipy.spence, _special.spence)
+exp1 = _elementwise(_scipy.exp1, _special.exp1)
+expi = _elementwise(_scipy.expi, _special.expi)
+expn = _elementwise(_scipy.expn, _special.expn)
+poch = _elementwise(_scipy.poch, _special.poch)
+hyp1f1 = _elementwise(_scipy.hyp1f1, _special.hyp1f1)
 i0 = _elementwise(_scipy.i0, _special.i0)
 i1 = _elementwise(_scipy.i1, _special.i1)
 i0e = _elementwise(_scipy.i0e, _special.i0e)
