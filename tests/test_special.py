@@ -173,8 +173,8 @@ DERIVATIVES = {
     "logit": (fs.logit, (P,)),
     "comb": (lambda n, k: fs.comb(n + 5, k), (X, A)),
     "zeta_q": (lambda q: fs.zeta(A + 1, q), (X,)),
-    "exponential_integrals": (lambda x: fs.exp1(x) + fs.expi(x) + fs.expn(N + 1, x), (X,)),
-    "poch": (fs.poch, (X, A - 1)),
+    "exponential_integrals": (lambda x: fs.exp1(x) + fs.expi(x) + fs.expn(N, x), (X,)),
+    "poch": (fs.poch, (X + 0.5, A - 1)),
     "hyp1f1_x": (lambda x: fs.hyp1f1(A - 1, X, x), (Z,)),
     "bessel_orders": (lambda x: fs.iv(A, x) + fs.ive(A, x) + fs.jv(A, x) + fs.yv(A, x)
                       + fs.yn(N, x), (X,)),

@@ -247,9 +247,14 @@ spence_p = special_primitive("spence", *_scipy("spence"), _spence_derivative)
 exp1_p = special_primitive("exp1", *_scipy("exp1"),
                            lambda ans, x: ew.neg(ew.div(ew.exp(ew.neg(x)), x)))
 expi_p = special_primitive("expi", *_scipy("expi"), lambda ans, x: ew.div(ew.exp(x), x))
-expn_p = special_primitive(
-    "expn", *_scipy("expn"), None,  # the order of expn is an integer
-    lambda ans, n, x: ew.neg(expn(_order(n, -1.0), x)), arity=2)
+def _expn_derivative(ans, n, x):
+    # -E_(n-1)(x); for n = 0, E_0(x) = exp(-x) / x has no E_-1: -E_0(x) (1 + 1/x).
+    order_zero = ew.eq(n, _full_like(0.0, n))
+    lower = expn(ew.max(_order(n, -1.0), _full_like(0.0, n)), x)
+    return ew.select(order_zero, ew.neg(ew.mul(ans, ew.add(ew.div(1.0, x), 1.0))), ew.neg(lower))
+
+
+expn_p = special_primitive("expn", *_scipy("expn"), None, _expn_derivative, arity=2)  # n: integer
 poch_p = special_primitive(
     "poch", *_scipy("poch"),
     lambda ans, z, m: ew.mul(ans, ew.sub(digamma(ew.add(z, m)), digamma(z))),
