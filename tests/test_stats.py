@@ -40,6 +40,10 @@ CONTINUOUS = {
     "logistic": (stats.logistic, st.logistic, (), REAL * 5),
     "cauchy": (stats.cauchy, st.cauchy, (), REAL),
     "truncnorm": (stats.truncnorm, st.truncnorm, (-POSITIVE / 2, POSITIVE), REAL),
+    "pareto": (stats.pareto, st.pareto, (POSITIVE,), REAL + 2),
+    "vonmises": (stats.vonmises, st.vonmises, (POSITIVE,), REAL),
+    "wrapcauchy": (stats.wrapcauchy, st.wrapcauchy, (UNIT,), REAL + 3),
+    "gennorm": (stats.gennorm, st.gennorm, (POSITIVE,), REAL),
 }
 DISCRETE = {
     "poisson": (stats.poisson, st.poisson, (POSITIVE * 2,), COUNTS),
@@ -48,10 +52,11 @@ DISCRETE = {
     "binom": (stats.binom, st.binom, (np.full(N, 6.0), UNIT), COUNTS),
     "geom": (stats.geom, st.geom, (UNIT,), COUNTS),
     "nbinom": (stats.nbinom, st.nbinom, (POSITIVE + 1, UNIT), COUNTS),
+    "betabinom": (stats.betabinom, st.betabinom, (np.full(N, 6.0), POSITIVE, UNIT + 0.5), COUNTS),
 }
 CONTINUOUS_METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 DISCRETE_METHODS = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]
-QUANTILES = {"norm", "expon", "uniform", "laplace", "logistic", "cauchy", "truncnorm"}
+QUANTILES = {"norm", "expon", "uniform", "laplace", "logistic", "cauchy", "truncnorm", "pareto"}
 
 
 def _cases():
@@ -59,9 +64,10 @@ def _cases():
         for method in CONTINUOUS_METHODS + (["ppf"] if name in QUANTILES else []):
             if hasattr(module, method):
                 yield name, method
-    for name in DISCRETE:
+    for name, (module, _, _, _) in DISCRETE.items():
         for method in DISCRETE_METHODS:
-            yield name, method
+            if hasattr(module, method):
+                yield name, method
 
 
 CASES = list(_cases())
@@ -136,6 +142,12 @@ GRADIENTS = {
     "nbinom.logpmf": (lambda n, p: stats.nbinom.logpmf(COUNTS, n, p), (POSITIVE, UNIT)),
     "geom.logsf": (lambda p: stats.geom.logsf(COUNTS + 1, p), (UNIT,)),
     "bernoulli.logpmf": (lambda p: stats.bernoulli.logpmf(COUNTS % 2, p), (UNIT,)),
+    "pareto.logpdf": (stats.pareto.logpdf, (POSITIVE + 1.5, POSITIVE, LOC / 2)),
+    "vonmises.logpdf": (stats.vonmises.logpdf, (REAL, POSITIVE, LOC)),
+    "wrapcauchy.logpdf": (stats.wrapcauchy.logpdf, (UNIT * 6, UNIT[::-1])),
+    "gennorm.logpdf": (stats.gennorm.logpdf, (REAL + 3.1, POSITIVE + 0.5)),
+    "gennorm.cdf": (stats.gennorm.cdf, (REAL + 3.1, POSITIVE + 0.5)),
+    "betabinom.logpmf": (lambda a, b: stats.betabinom.logpmf(COUNTS, 9, a, b), (POSITIVE, UNIT)),
 }
 
 

@@ -10,10 +10,12 @@ arguments (shape parameters, ``loc``, ``scale``) and broadcast like SciPy's, and
 differentiate, batch and compile with functrans's transforms.
 """
 from functrans.scipy.stats import (
-    bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom, laplace, logistic,
-    multinomial, multivariate_normal, nbinom, norm, poisson, t, truncnorm, uniform,
+    bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm, geom,
+    laplace, logistic, multinomial, multivariate_normal, nbinom, norm, pareto, poisson, t,
+    truncnorm, uniform, vonmises, wrapcauchy,
 )
 
-__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
-           "geom", "laplace", "logistic", "multinomial", "multivariate_normal", "nbinom", "norm",
-           "poisson", "t", "truncnorm", "uniform"]
+__all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
+           "gamma", "gennorm", "geom", "laplace", "logistic", "multinomial",
+           "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm",
+           "uniform", "vonmises", "wrapcauchy"]
