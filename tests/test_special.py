@@ -31,10 +31,12 @@ FUNCTIONS = {
     "digamma": (fs.digamma, sp.digamma, (X,)), "psi": (fs.psi, sp.psi, (X,)),
     "rgamma": (fs.rgamma, sp.rgamma, (Z,)), "gammasgn": (fs.gammasgn, sp.gammasgn, (Z,)),
     "polygamma": (fs.polygamma, sp.polygamma, (N, X)),
-    "multigammaln": (lambda a: fs.multigammaln(a + 2, 3), lambda a: sp.multigammaln(a + 2, 3), (A,)),
+    "multigammaln": (lambda a: fs.multigammaln(a + 2, 3), lambda a: sp.multigammaln(a + 2, 3),
+                     (A,)),
     "beta": (fs.beta, sp.beta, (A, X)), "betaln": (fs.betaln, sp.betaln, (A, X)),
     "betainc": (fs.betainc, sp.betainc, (A, X, P)),
-    "gammainc": (fs.gammainc, sp.gammainc, (A, X)), "gammaincc": (fs.gammaincc, sp.gammaincc, (A, X)),
+    "gammainc": (fs.gammainc, sp.gammainc, (A, X)),
+    "gammaincc": (fs.gammaincc, sp.gammaincc, (A, X)),
     "erf": (fs.erf, sp.erf, (Z,)), "erfc": (fs.erfc, sp.erfc, (Z,)),
     "erfinv": (fs.erfinv, sp.erfinv, (P * 2 - 1,)), "erfcinv": (fs.erfcinv, sp.erfcinv, (P * 2,)),
     "ndtr": (fs.ndtr, sp.ndtr, (Z,)), "ndtri": (fs.ndtri, sp.ndtri, (P,)),
@@ -208,12 +210,14 @@ def _gammainc_da_by_quadrature(a, x):
     """d/da gammainc(a, x) from its integral: the lower integral below a + 1, the upper one
     above (each free of cancellation there)."""
     if x < a + 1:
-        integrand = lambda u: np.log(x * u ** (1 / a)) * np.exp(-x * u ** (1 / a)) if u > 0 else 0.0  # noqa: E731
+        def integrand(u):
+            return np.log(x * u ** (1 / a)) * np.exp(-x * u ** (1 / a)) if u > 0 else 0.0
         moment = quad(integrand, 0, 1, epsabs=0, epsrel=1e-13, limit=200)[0] * x ** a / a
         return moment / sp.gamma(a) - sp.gammainc(a, x) * sp.psi(a)
     scale = np.exp(-x + (a - 1) * np.log(x) - sp.gammaln(a))
-    integrand = lambda s: np.log(x + s) * np.exp(-s + (a - 1) * np.log1p(s / x))  # noqa: E731
-    moment = quad(integrand, 0, np.inf, epsabs=0, epsrel=1e-13, limit=200)[0] * scale
+    def upper_integrand(s):
+        return np.log(x + s) * np.exp(-s + (a - 1) * np.log1p(s / x))
+    moment = quad(upper_integrand, 0, np.inf, epsabs=0, epsrel=1e-13, limit=200)[0] * scale
     return sp.gammaincc(a, x) * sp.psi(a) - moment
 
 

@@ -78,7 +78,10 @@ def _arguments(name, method, loc_scale=True):
     module, reference, parameters, points = table[name]
     if method == "ppf":
         points = UNIT
-    extra = (LOC, SCALE) if name in CONTINUOUS and loc_scale else (LOC.round(),) if loc_scale else ()
+    if not loc_scale:
+        extra = ()
+    else:
+        extra = (LOC, SCALE) if name in CONTINUOUS else (LOC.round(),)
     return getattr(module, method), getattr(reference, method), (points,) + parameters + extra
 
 

@@ -165,10 +165,19 @@ def _gamma_density(a, x):
     return ew.exp(ew.sub(ew.sub(ew.mul(ew.sub(a, 1.0), ew.log(x)), x), gammaln(a)))
 
 
+def _digamma_of_sum(*terms):
+    total = terms[0]
+    for term in terms[1:]:
+        total = ew.add(total, term)
+    return digamma(total)
+
+
 binom_p = special_primitive(
     "binom", *_scipy("binom"),
-    lambda ans, n, k: ew.mul(ans, ew.sub(digamma(ew.add(n, 1.0)), digamma(ew.add(ew.sub(n, k), 1.0)))),
-    lambda ans, n, k: ew.mul(ans, ew.sub(digamma(ew.add(ew.sub(n, k), 1.0)), digamma(ew.add(k, 1.0)))),
+    lambda ans, n, k: ew.mul(ans, ew.sub(_digamma_of_sum(n, 1.0),
+                                         _digamma_of_sum(ew.sub(n, k), 1.0))),
+    lambda ans, n, k: ew.mul(ans, ew.sub(_digamma_of_sum(ew.sub(n, k), 1.0),
+                                         _digamma_of_sum(k, 1.0))),
     arity=2)
 
 

@@ -28,7 +28,8 @@ _compile = njit(cache=config.disk_cache, nogil=True)
 CYTHON_KERNELS = {
     "gammaln": ("gammaln", 1), "psi": ("psi", 1), "gamma": ("gamma", 1),
     "rgamma": ("rgamma", 1), "gammasgn": ("gammasgn", 1), "beta": ("beta", 2),
-    "betaln": ("betaln", 2), "binom": ("binom", 2), "betainc": ("betainc", 3), "gammainc": ("gammainc", 2),
+    "betaln": ("betaln", 2), "binom": ("binom", 2), "betainc": ("betainc", 3),
+    "gammainc": ("gammainc", 2),
     "gammaincc": ("gammaincc", 2), "erfc": ("erfc", 1), "erfinv": ("erfinv", 1),
     "erfcinv": ("erfcinv", 1), "ndtr": ("ndtr", 1), "ndtri": ("ndtri", 1),
     "log_ndtr": ("log_ndtr", 1), "i0": ("i0", 1), "i1": ("i1", 1), "i0e": ("i0e", 1),

@@ -24,8 +24,8 @@ from functrans.numpy._promotion import broadcast_shapes, materialize
 
 __all__ = [
     "bernoulli", "beta", "betainc", "betaln", "binom", "comb", "digamma", "entr", "erf", "erfc",
-    "erfcinv", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "hyp1f1", "poch", "gamma", "gammainc", "gammaincc", "gammaln",
-    "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
+    "erfcinv", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc",
+    "gammaincc", "gammaln", "gammasgn", "hyp1f1", "poch", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
     "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy", "y0",
     "y1", "yn", "yv", "zeta",
@@ -129,8 +129,8 @@ def zeta(x, q=None):
 def polygamma(n, x):
     """The ``n``-th derivative of digamma: ``(-1)**(n+1) n! zeta(n+1, x)``, digamma for n = 0.
 
-    >>> float(polygamma(1, 1.0))  # pi**2 / 6
-    1.6449340668482264
+    >>> round(float(polygamma(1, 1.0)), 12)  # pi**2 / 6
+    1.644934066848
     """
     if is_eager_all((n, x)):
         return _scipy.polygamma(n, x)

@@ -7,7 +7,9 @@ import numpy as np
 
 import functrans.numpy as fnp
 from functrans.scipy import special
-from functrans.scipy.stats._common import exp_of, is_integer, nan_unless, promote, safe, where_support
+from functrans.scipy.stats._common import (
+    exp_of, is_integer, nan_unless, promote, safe, where_support,
+)
 
 
 def logpmf(k, mu, loc=0):
