@@ -366,6 +366,8 @@ CASES += [
     special("expn", _integers_as_floats(1, 4), _positive(0.2, 3.0), float_argnums=(1,)),
     special("poch", _positive(0.5, 3.0), _positive(-0.4, 2.0)),
     special("hyp1f1", _positive(-1.0, 2.0), _positive(0.5, 3.0), floats, float_argnums=(2,)),
+    special("hyp2f1", _positive(-1.0, 2.0), _positive(0.5, 2.0), _positive(1.0, 3.0),
+            _positive(-0.8, 0.8), float_argnums=(3,)),
     special("iv", _positive(-1.0, 3.0), _positive(0.2, 3.0), float_argnums=(1,)),
     special("ive", _positive(-1.0, 3.0), away_from_zero, float_argnums=(1,)),
     special("jv", _positive(-1.0, 3.0), _positive(0.2, 5.0), float_argnums=(1,)),

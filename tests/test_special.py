@@ -57,6 +57,7 @@ FUNCTIONS = {
     "exp1": (fs.exp1, sp.exp1, (X,)), "expi": (fs.expi, sp.expi, (Z,)),
     "expn": (fs.expn, sp.expn, (N + 1, X)), "poch": (fs.poch, sp.poch, (X, A - 1)),
     "hyp1f1": (fs.hyp1f1, sp.hyp1f1, (A - 1, X, Z)),
+    "hyp2f1": (fs.hyp2f1, sp.hyp2f1, (A - 1, X / 2, A + 1, P - 0.5)),
     "factorial": (fs.factorial, sp.factorial, (Z * 2,)),
     "comb": (lambda k: fs.comb(7.0, k), lambda k: sp.comb(7.0, k), (X * 2,)),
 }
@@ -178,6 +179,8 @@ DERIVATIVES = {
     "exponential_integrals": (lambda x: fs.exp1(x) + fs.expi(x) + fs.expn(N, x), (X,)),
     "poch": (fs.poch, (X + 0.5, A - 1)),
     "hyp1f1_x": (lambda x: fs.hyp1f1(A - 1, X, x), (Z,)),
+    "hyp2f1_x": (lambda x: fs.hyp2f1(A - 1, X / 2, A + 1, x), (P - 0.5,)),
+    "bessel_jn": (lambda z: fs.bessel_jn(z, v=3), (Z,)),
     "bessel_orders": (lambda x: fs.iv(A, x) + fs.ive(A, x) + fs.jv(A, x) + fs.yv(A, x)
                       + fs.yn(N, x), (X,)),
     "logsumexp_b": (lambda a, b: fs.logsumexp(a, b=b), (Z, X)),
@@ -304,6 +307,11 @@ def test_logsumexp_follows_scipy_conventions():
         for t, e in zip(traced if isinstance(traced, tuple) else (traced,),
                         expected if isinstance(expected, tuple) else (expected,)):
             np.testing.assert_allclose(np.asarray(t)[0], e, rtol=1e-14)
+
+
+def test_bessel_jn_stacks_orders_as_jax():
+    got = functrans.vmap(lambda z: fs.bessel_jn(z, v=3), out_axes=1)(Z[None])[:, 0]
+    np.testing.assert_allclose(got, np.stack([sp.jv(n, Z) for n in range(4)]), rtol=1e-14)
 
 
 def test_bernoulli_is_scipy():

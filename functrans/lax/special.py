@@ -273,6 +273,12 @@ hyp1f1_p = special_primitive(
     not_differentiable("hyp1f1", "a"), not_differentiable("hyp1f1", "b"),
     lambda ans, a, b, x: ew.mul(ew.div(a, b), hyp1f1(ew.add(a, 1.0), ew.add(b, 1.0), x)),
     arity=3)
+hyp2f1_p = special_primitive(
+    "hyp2f1", *_scipy("hyp2f1"), not_differentiable("hyp2f1", "a"),
+    not_differentiable("hyp2f1", "b"), not_differentiable("hyp2f1", "c"),
+    lambda ans, a, b, c, x: ew.mul(ew.div(ew.mul(a, b), c),
+                                   hyp2f1(ew.add(a, 1.0), ew.add(b, 1.0), ew.add(c, 1.0), x)),
+    arity=4)
 
 # --- Bessel functions -----------------------------------------------------------------------
 
@@ -328,10 +334,10 @@ y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over
 
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
  gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, erfc, erfinv, erfcinv, ndtr, ndtri,
- log_ndtr, spence, exp1, expi, expn, poch, hyp1f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1,
+ log_ndtr, spence, exp1, expi, expn, poch, hyp1f1, hyp2f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1,
  y0, y1) = map(_operation, (
     zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
     gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p, betainc_p,
     erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
-    poch_p, hyp1f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p,
+    poch_p, hyp1f1_p, hyp2f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p,
     y1_p))

@@ -36,7 +36,7 @@ CYTHON_KERNELS = {
     "i1e": ("i1e", 1), "iv": ("iv", 2), "ive": ("ive", 2), "j0": ("j0", 1), "j1": ("j1", 1),
     "jv": ("jv", 2), "y0": ("y0", 1), "y1": ("y1", 1), "yv": ("yv", 2), "yn": ("yn", 2),
     "spence": ("spence", 1), "exp1": ("exp1", 1), "expi": ("expi", 1), "expn": ("expn", 2),
-    "poch": ("poch", 2), "hyp1f1": ("hyp1f1", 3),
+    "poch": ("poch", 2), "hyp1f1": ("hyp1f1", 3), "hyp2f1": ("hyp2f1", 4),
 }
 
 _SYMBOL = "functrans_sc_{}_{}"

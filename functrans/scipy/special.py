@@ -25,7 +25,7 @@ from functrans.numpy._promotion import broadcast_shapes, materialize
 __all__ = [
     "bernoulli", "beta", "betainc", "betaln", "binom", "comb", "digamma", "entr", "erf", "erfc",
     "erfcinv", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc",
-    "gammaincc", "gammaln", "gammasgn", "hyp1f1", "poch", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
+    "gammaincc", "gammaln", "gammasgn", "hyp1f1", "hyp2f1", "poch", "bessel_jn", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
     "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy", "y0",
     "y1", "yn", "yv", "zeta",
@@ -102,6 +102,7 @@ expi = _elementwise(_scipy.expi, _special.expi)
 expn = _elementwise(_scipy.expn, _special.expn)
 poch = _elementwise(_scipy.poch, _special.poch)
 hyp1f1 = _elementwise(_scipy.hyp1f1, _special.hyp1f1)
+hyp2f1 = _elementwise(_scipy.hyp2f1, _special.hyp2f1)
 i0 = _elementwise(_scipy.i0, _special.i0)
 i1 = _elementwise(_scipy.i1, _special.i1)
 i0e = _elementwise(_scipy.i0e, _special.i0e)
@@ -116,6 +117,14 @@ y1 = _elementwise(_scipy.y1, _special.y1)
 yv = _elementwise(_scipy.yv, _special.yv)
 yn = _elementwise(_scipy.yn, _special.yn)
 _hurwitz_zeta = _elementwise(_scipy.zeta, _special.zeta)
+
+
+def bessel_jn(z, *, v, n_iter=50):
+    """The Bessel functions of the first kind of orders 0 to ``v`` (a Python int) at ``z``,
+    stacked on a new first axis: ``jax.scipy.special.bessel_jn`` (``n_iter`` is accepted for
+    JAX's signature; SciPy's kernels need no iteration count)."""
+    del n_iter
+    return fnp.stack([jv(float(order), z) for order in range(int(v) + 1)])
 
 
 def zeta(x, q=None):
