@@ -56,7 +56,8 @@ DISCRETE = {
 }
 CONTINUOUS_METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 DISCRETE_METHODS = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]
-QUANTILES = {"norm", "expon", "uniform", "laplace", "logistic", "cauchy", "truncnorm", "pareto"}
+QUANTILES = {"norm", "expon", "uniform", "laplace", "logistic", "cauchy", "truncnorm", "pareto",
+             "gamma", "chi2", "beta"}
 
 
 def _cases():
@@ -132,6 +133,9 @@ GRADIENTS = {
     "chi2.logsf": (lambda x, df: stats.chi2.logsf(x, df), (POSITIVE, POSITIVE + 1)),
     "beta.logpdf": (stats.beta.logpdf, (UNIT, POSITIVE, POSITIVE[::-1])),
     "beta.cdf": (lambda x: stats.beta.cdf(x, 2.5, 1.5), (UNIT,)),
+    "gamma.ppf": (stats.gamma.ppf, (UNIT, POSITIVE, LOC, np.abs(SCALE))),
+    "beta.ppf": (stats.beta.ppf, (UNIT, POSITIVE, POSITIVE[::-1])),
+    "chi2.isf": (stats.chi2.isf, (UNIT, POSITIVE + 1)),
     "expon.logcdf": (stats.expon.logcdf, (POSITIVE, LOC - 2, np.abs(SCALE))),
     "laplace.logpdf": (stats.laplace.logpdf, (REAL + 0.05, LOC, np.abs(SCALE))),
     "logistic.logcdf": (stats.logistic.logcdf, (REAL, LOC, np.abs(SCALE))),
@@ -157,7 +161,7 @@ GRADIENTS = {
 @pytest.mark.parametrize("name", sorted(GRADIENTS))
 def test_derivatives_match_finite_differences(name):
     function, arguments = GRADIENTS[name]
-    order = 1 if name.endswith("cdf") or name.endswith("sf") else 2
+    order = 1 if name.endswith(("cdf", "sf", "ppf", "isf")) else 2
     check_grads(function, arguments, order=order, atol=1e-6, rtol=1e-6)
 
 

@@ -225,6 +225,27 @@ betainc_p = special_primitive(
     lambda ans, a, b, x: _beta_density(a, b, x), arity=3)
 
 
+# The inverses in their last argument y: x with gammainc(a, x) = y, ... Their derivatives are
+# the implicit function theorem's: dx/dy = 1 / (dF/dx), dx/dshape = -(dF/dshape) / (dF/dx).
+gammaincinv_p = special_primitive(
+    "gammaincinv", *_scipy("gammaincinv"),
+    lambda ans, a, y: ew.neg(ew.div(gammainc_grad_a(a, ans), _gamma_density(a, ans))),
+    lambda ans, a, y: ew.div(1.0, _gamma_density(a, ans)), arity=2)
+gammainccinv_p = special_primitive(
+    "gammainccinv", *_scipy("gammainccinv"),
+    lambda ans, a, y: ew.neg(ew.div(gammainc_grad_a(a, ans), _gamma_density(a, ans))),
+    lambda ans, a, y: ew.div(-1.0, _gamma_density(a, ans)), arity=2)
+betaincinv_p = special_primitive(
+    "betaincinv", *_scipy("betaincinv"),
+    lambda ans, a, b, y: ew.neg(ew.div(betainc_grad_a(a, b, ans), _beta_density(a, b, ans))),
+    lambda ans, a, b, y: ew.neg(ew.div(betainc_grad_b(a, b, ans), _beta_density(a, b, ans))),
+    lambda ans, a, b, y: ew.div(1.0, _beta_density(a, b, ans)), arity=3)
+betainccinv_p = special_primitive(
+    "betainccinv", *_scipy("betainccinv"),
+    lambda ans, a, b, y: ew.neg(ew.div(betainc_grad_a(a, b, ans), _beta_density(a, b, ans))),
+    lambda ans, a, b, y: ew.neg(ew.div(betainc_grad_b(a, b, ans), _beta_density(a, b, ans))),
+    lambda ans, a, b, y: ew.div(-1.0, _beta_density(a, b, ans)), arity=3)
+
 # --- error functions and the normal distribution ---------------------------------------------
 
 erfc_p = special_primitive("erfc", *_scipy("erfc"),
@@ -333,11 +354,12 @@ y0_p = special_primitive("y0", *_scipy("y0"), lambda ans, x: ew.neg(y1(x)))
 y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over(ans, x)))
 
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
- gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, erfc, erfinv, erfcinv, ndtr, ndtri,
+ gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, gammaincinv, gammainccinv,
+ betaincinv, betainccinv, erfc, erfinv, erfcinv, ndtr, ndtri,
  log_ndtr, spence, exp1, expi, expn, poch, hyp1f1, hyp2f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1,
  y0, y1) = map(_operation, (
     zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
     gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p, betainc_p,
-    erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
+    gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p, erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
     poch_p, hyp1f1_p, hyp2f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p,
     y1_p))

@@ -23,12 +23,13 @@ from functrans.numpy._dispatch import is_eager_all, operand
 from functrans.numpy._promotion import broadcast_shapes, materialize
 
 __all__ = [
-    "bernoulli", "beta", "betainc", "betaln", "binom", "comb", "digamma", "entr", "erf", "erfc",
-    "erfcinv", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc",
-    "gammaincc", "gammaln", "gammasgn", "hyp1f1", "hyp2f1", "poch", "bessel_jn", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "kl_div",
-    "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
-    "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy", "y0",
-    "y1", "yn", "yv", "zeta",
+    "bernoulli", "bessel_jn", "beta", "betainc", "betainccinv", "betaincinv", "betaln", "binom",
+    "comb", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv", "exp1", "expi", "expit", "expn",
+    "factorial", "gamma", "gammainc", "gammaincc", "gammainccinv", "gammaincinv", "gammaln",
+    "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv",
+    "kl_div", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
+    "poch", "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy",
+    "y0", "y1", "yn", "yv", "zeta",
 ]
 
 
@@ -87,6 +88,10 @@ binom = _elementwise(_scipy.binom, _special.binom)
 betainc = _elementwise(_scipy.betainc, _special.betainc)
 gammainc = _elementwise(_scipy.gammainc, _special.gammainc)
 gammaincc = _elementwise(_scipy.gammaincc, _special.gammaincc)
+gammaincinv = _elementwise(_scipy.gammaincinv, _special.gammaincinv)
+gammainccinv = _elementwise(_scipy.gammainccinv, _special.gammainccinv)
+betaincinv = _elementwise(_scipy.betaincinv, _special.betaincinv)
+betainccinv = _elementwise(_scipy.betainccinv, _special.betainccinv)
 erf = _elementwise(_scipy.erf, lax.erf)
 erfc = _elementwise(_scipy.erfc, _special.erfc)
 erfinv = _elementwise(_scipy.erfinv, _special.erfinv)

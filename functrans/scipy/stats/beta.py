@@ -44,4 +44,23 @@ def logsf(x, a, b, loc=0, scale=1):
     return fnp.log(sf(x, a, b, loc, scale))
 
 
+def _quantile_arguments(q, a, b, loc, scale):
+    q, a, b, loc, scale = promote(q, a, b, loc, scale)
+    valid = fnp.logical_and(
+        fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1)),
+        fnp.logical_and(fnp.logical_and(fnp.greater(a, 0), fnp.greater(b, 0)),
+                        fnp.greater(scale, 0)))
+    return q, a, b, loc, scale, valid
+
+
+def ppf(q, a, b, loc=0, scale=1):
+    q, a, b, loc, scale, valid = _quantile_arguments(q, a, b, loc, scale)
+    return nan_unless(valid, loc + scale * special.betaincinv(a, b, q))
+
+
+def isf(q, a, b, loc=0, scale=1):
+    q, a, b, loc, scale, valid = _quantile_arguments(q, a, b, loc, scale)
+    return nan_unless(valid, loc + scale * special.betainccinv(a, b, q))
+
+
 pdf = exp_of(logpdf, "pdf")

@@ -13,6 +13,10 @@ def _as_gamma(method):
     return function
 
 
+ppf = _as_gamma(gamma.ppf)
+isf = _as_gamma(gamma.isf)
+
+
 logpdf = _as_gamma(gamma.logpdf)
 cdf = _as_gamma(gamma.cdf)
 logcdf = _as_gamma(gamma.logcdf)

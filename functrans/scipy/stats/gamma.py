@@ -38,4 +38,19 @@ def logsf(x, a, loc=0, scale=1):
     return fnp.log(sf(x, a, loc, scale))
 
 
+def ppf(q, a, loc=0, scale=1):
+    q, a, loc, scale = promote(q, a, loc, scale)
+    return nan_unless(_valid_quantile(q, a, scale), loc + scale * special.gammaincinv(a, q))
+
+
+def isf(q, a, loc=0, scale=1):
+    q, a, loc, scale = promote(q, a, loc, scale)
+    return nan_unless(_valid_quantile(q, a, scale), loc + scale * special.gammainccinv(a, q))
+
+
+def _valid_quantile(q, a, scale):
+    return fnp.logical_and(fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1)),
+                           fnp.logical_and(fnp.greater(a, 0), fnp.greater(scale, 0)))
+
+
 pdf = exp_of(logpdf, "pdf")
