@@ -564,3 +564,66 @@ COMPLEX_CASES = [
 def _transpose_args_complex(data):
     x = complex_values(data, shape(data))
     return (x, tuple(data.draw(st.permutations(range(x.ndim)))))
+# --- scipy.special primitives (functrans.lax.special) ---------------------------------------
+from functrans.lax import special as lax_special  # noqa: E402  (registers the primitives)
+
+
+def _positive(low, high):
+    return lambda data, s: floats(data, s, low, high)
+
+
+def _integers_as_floats(low, high):
+    return lambda data, s: data.draw(hnp.arrays(np.int64, s, elements=st.integers(low, high))
+                                     ).astype(np.float64)
+
+
+def special(name, *draws, float_argnums=None, **flags):
+    """A case for the special primitive ``name``: one draw per operand, all of one shape."""
+    def draw_args(data):
+        s = shape(data)
+        return tuple(draw(data, s) for draw in draws)
+    if float_argnums is None:
+        float_argnums = tuple(range(len(draws)))
+    return Case(name, draw_args, getattr(lax_special, name), float_argnums=float_argnums, **flags)
+
+
+CASES += [
+    special("gammaln", _positive(0.5, 4.0)), special("digamma", _positive(0.5, 4.0)),
+    special("gamma", _positive(0.5, 3.0)), special("rgamma", _positive(0.5, 3.0)),
+    special("gammasgn", not_near_integers, finite_differences=False),
+    special("zeta", _positive(1.5, 4.0), _positive(0.5, 3.0), float_argnums=(1,)),
+    special("beta", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("betaln", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("binom", _positive(2.5, 5.0), _positive(0.5, 2.0)),
+    special("gammainc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
+    special("gammaincc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
+    special("gammainc_grad_a", _positive(0.5, 3.0), _positive(0.2, 4.0), float_argnums=(1,)),
+    special("betainc", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("gammaincinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("gammainccinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betaincinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betainccinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betainc_grad_a", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
+            float_argnums=(2,)),
+    special("betainc_grad_b", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
+            float_argnums=(2,)),
+    special("erfinv", _positive(-0.9, 0.9)),
+    special("erfcinv", _positive(0.1, 1.9)), special("ndtr", _positive(-3.0, 3.0)),
+    special("ndtri", _positive(0.05, 0.95)), special("log_ndtr", _positive(-3.0, 3.0)),
+    special("spence", _positive(0.1, 3.0)),
+    special("exp1", _positive(0.2, 3.0)), special("expi", _positive(0.2, 3.0)),
+    special("expn", _integers_as_floats(1, 4), _positive(0.2, 3.0), float_argnums=(1,)),
+    special("poch", _positive(0.5, 3.0), _positive(-0.4, 2.0)),
+    special("hyp1f1", _positive(-1.0, 2.0), _positive(0.5, 3.0), floats, float_argnums=(2,)),
+    special("hyp2f1", _positive(-1.0, 2.0), _positive(0.5, 2.0), _positive(1.0, 3.0),
+            _positive(-0.8, 0.8), float_argnums=(3,)),
+    special("iv", _positive(-1.0, 3.0), _positive(0.2, 3.0), float_argnums=(1,)),
+    special("ive", _positive(-1.0, 3.0), away_from_zero, float_argnums=(1,)),
+    special("jv", _positive(-1.0, 3.0), _positive(0.2, 5.0), float_argnums=(1,)),
+    special("yv", _positive(-1.0, 3.0), _positive(0.3, 5.0), float_argnums=(1,)),
+    special("yn", _integers_as_floats(0, 3), _positive(0.3, 4.0), float_argnums=(1,)),
+    special("i0", floats), special("i1", floats),
+    special("i0e", away_from_zero), special("i1e", away_from_zero),
+    special("j0", _positive(-5.0, 5.0)), special("j1", _positive(-5.0, 5.0)),
+    special("y0", _positive(0.3, 5.0)), special("y1", _positive(0.3, 5.0)),
+]

@@ -30,7 +30,7 @@ from numba import njit, prange
 '''
 
 #: the modules of functrans.lowering whose functions generated kernels call
-SUPPORT_MODULES = ("blas", "lapack", "summation", "vecmath")
+SUPPORT_MODULES = ("blas", "lapack", "summation", "vecmath", "special_kernels")
 
 #: source hash -> compiled dispatcher, for this process
 _compiled = {}

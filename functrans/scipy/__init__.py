@@ -1,2 +1,2 @@
-"""SciPy's names on functrans: ``functrans.scipy.special``, ``functrans.scipy.linalg``."""
-from functrans.scipy import linalg, special
+"""SciPy's names on functrans: ``functrans.scipy.special``, ``linalg``, ``stats``."""
+from functrans.scipy import linalg, special, stats
