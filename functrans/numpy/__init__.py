@@ -40,6 +40,33 @@ from functrans.numpy._ufuncs import (
     sinc, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc, where,
 )
 
+from functrans.numpy._comparisons import allclose, array_equal, array_equiv, isclose
+from functrans.numpy._elementwise_compositions import (
+    cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, heaviside, isneginf,
+    isposinf, ldexp, logaddexp2, nan_to_num, rad2deg, radians, signbit,
+)
+from functrans.numpy._joining import (
+    append, atleast_3d, block, c_, column_stack, concat, dsplit, dstack, hsplit, r_, row_stack,
+    unstack, vsplit,
+)
+from functrans.numpy._nan_reductions import (
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin,
+    nanpercentile, nanprod, nanquantile, nanstd, nansum, nanvar,
+)
+from functrans.numpy._padding import pad
+from functrans.numpy._rearranging import delete, fliplr, flipud, insert, resize, rollaxis, rot90
+from functrans.numpy._statistics import (
+    average, corrcoef, count_nonzero, cov, median, percentile, ptp, quantile,
+)
+
+# NumPy 2's array-API spellings of existing functions.
+acos, acosh, asin, asinh, atan, atan2, atanh = (
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh)
+permute_dims = transpose
+
+# The NumPy whose semantics functrans.numpy follows (code that checks np.__version__ works).
+__version__ = _np.__version__
+
 # Dtypes are NumPy's own scalar types, so they work anywhere NumPy takes a dtype.
 bool_ = _np.bool_
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
