@@ -41,9 +41,17 @@ from functrans.numpy._ufuncs import (
 )
 
 from functrans.numpy._comparisons import allclose, array_equal, array_equiv, isclose
+from functrans.numpy._differences import (
+    cross, cumulative_prod, cumulative_sum, diff, ediff1d, gradient, kron, trapezoid, vander,
+)
 from functrans.numpy._elementwise_compositions import (
     cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, heaviside, isneginf,
     isposinf, ldexp, logaddexp2, nan_to_num, rad2deg, radians, signbit,
+)
+from functrans.numpy._grids import (
+    diag_indices, diag_indices_from, diagflat, fill_diagonal, geomspace, index_exp, indices, ix_,
+    logspace, mask_indices, meshgrid, mgrid, ogrid, ravel_multi_index, s_, tri, tril_indices,
+    tril_indices_from, triu_indices, triu_indices_from, unravel_index,
 )
 from functrans.numpy._joining import (
     append, atleast_3d, block, c_, column_stack, concat, dsplit, dstack, hsplit, r_, row_stack,
@@ -55,6 +63,10 @@ from functrans.numpy._nan_reductions import (
 )
 from functrans.numpy._padding import pad
 from functrans.numpy._rearranging import delete, fliplr, flipud, insert, resize, rollaxis, rot90
+from functrans.numpy._selection import (
+    argpartition, argwhere, bincount, choose, digitize, flatnonzero, histogram,
+    histogram_bin_edges, interp, nonzero, partition, piecewise, searchsorted, select, unique,
+)
 from functrans.numpy._statistics import (
     average, corrcoef, count_nonzero, cov, median, percentile, ptp, quantile,
 )
