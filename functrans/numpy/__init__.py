@@ -41,6 +41,7 @@ from functrans.numpy._ufuncs import (
 )
 
 from functrans.numpy._comparisons import allclose, array_equal, array_equiv, isclose
+from functrans.numpy._convolution import convolve, correlate
 from functrans.numpy._differences import (
     cross, cumulative_prod, cumulative_sum, diff, ediff1d, gradient, kron, trapezoid, vander,
 )

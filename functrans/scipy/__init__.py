@@ -1,2 +1,2 @@
-"""SciPy's names on functrans: ``functrans.scipy.special``."""
-from functrans.scipy import special
+"""SciPy's names on functrans: ``functrans.scipy.special``, ``functrans.scipy.signal``."""
+from functrans.scipy import signal, special
