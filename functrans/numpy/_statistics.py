@@ -76,7 +76,8 @@ def _order_statistics(sorted_values, count, q, method):
     length = aval(sorted_values).shape[-1]
     kept_ndim = aval(sorted_values).ndim - 1
     q_flat = reshape(q, (-1,))
-    count = reshape(count, aval(count).shape + (1,)) if isinstance(count, Tracer) else count
+    if not isinstance(count, int):  # a count per row: its own axis against the quantiles'
+        count = reshape(count, aval(count).shape + (1,))
     last = maximum(subtract(count, 1), 0)
     if method in _PICKING:
         position = multiply(subtract(count, 1), q_flat)

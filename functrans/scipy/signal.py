@@ -21,13 +21,14 @@ def _scipy_signal():
     return scipy.signal
 
 
-def _cropped(full, shape1, shape2, mode):
-    """SciPy's 'same' (centred on in1's shape) and 'valid' (full overlap) regions."""
+def _cropped(full, shape1, shape2, mode, round_up=False):
+    """SciPy's 'same' (centred on in1's shape; an odd margin puts the extra element after,
+    or before when ``round_up``, as correlate2d does) and 'valid' (full overlap) regions."""
     if mode == "full":
         return full
     full_shape = aval(full).shape
     if mode == "same":
-        starts = tuple((f - s) // 2 for f, s in zip(full_shape, shape1))
+        starts = tuple((f - s + round_up) // 2 for f, s in zip(full_shape, shape1))
         return _convolution.slice_region(full, starts, shape1)
     if mode == "valid":
         first_larger = all(a >= b for a, b in zip(shape1, shape2))
@@ -70,9 +71,13 @@ def correlate(in1, in2, mode="full", method="auto"):
     convolution with ``in2`` flipped and conjugated, with the same modes."""
     if _is_concrete(in1, in2):
         return _scipy_signal().correlate(in1, in2, mode=mode, method=method)
+    return _correlate(in1, in2, mode, method, round_up=False)
+
+
+def _correlate(in1, in2, mode, method, round_up):
     in1, in2 = _check(in1, in2, method)
     full = _convolution.full_convolution(in1, flip(_convolution.conjugate_if_complex(in2)))
-    return _cropped(full, aval(in1).shape, aval(in2).shape, mode)
+    return _cropped(full, aval(in1).shape, aval(in2).shape, mode, round_up)
 
 
 def _two_dimensional(name, function):
@@ -87,7 +92,7 @@ def _two_dimensional(name, function):
         return function(in1, in2, mode)
 
     function_2d.__name__ = function_2d.__qualname__ = name
-    function_2d.__doc__ = f"SciPy's ``{name}`` (boundary 'fill' with 0): :func:`{function.__name__}` in 2-D."
+    function_2d.__doc__ = f"SciPy's ``{name}`` of 2-D arrays (boundary 'fill' with 0)."
     return function_2d
 
 
@@ -96,4 +101,5 @@ def _is_concrete(*values):
 
 
 convolve2d = _two_dimensional("convolve2d", convolve)
-correlate2d = _two_dimensional("correlate2d", correlate)
+correlate2d = _two_dimensional(
+    "correlate2d", lambda in1, in2, mode: _correlate(in1, in2, mode, "direct", round_up=True))
