@@ -252,3 +252,26 @@ def vander(x, N=None, increasing=False):  # noqa: N803 (NumPy's parameter name)
     return stack(powers, axis=1)
 
 
+
+
+@numpy_when_eager(np.unwrap)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """NumPy's ``unwrap``: jumps larger than ``discont`` (default ``period / 2``) replaced
+    by their complement modulo ``period``, accumulated along ``axis``."""
+    from functrans.numpy._ufuncs import (
+        abs as abs_, equal, greater, less, logical_and, remainder, where,
+    )
+    p = _float(array_operand(p))
+    axis = normalize_axis_index(axis, aval(p).ndim)
+    discont = period / 2 if discont is None else max(discont, period / 2)
+    half = period / 2
+    difference = diff(p, axis=axis)
+    wrapped = subtract(remainder(add(difference, half), period), half)
+    wrapped = where(logical_and(equal(wrapped, -half), greater(difference, 0)), half, wrapped)
+    correction = subtract(wrapped, difference)
+    correction = where(less(abs_(difference), discont), 0.0, correction)
+    shape = list(aval(p).shape)
+    shape[axis] = 1
+    start = np.zeros(tuple(shape), aval(p).dtype)
+    return add(p, concatenate([start, cumsum(correction, axis=axis)], axis))
+

@@ -171,3 +171,14 @@ def isneginf(x):
 def divmod(x1, x2, /):  # noqa: A001 (NumPy's name)
     """NumPy's ``divmod``: ``(floor_divide(x1, x2), remainder(x1, x2))``."""
     return floor_divide(x1, x2), remainder(x1, x2)
+
+
+@numpy_when_eager(np.modf)
+def modf(x, /):
+    """NumPy's ``modf``: ``(fractional part, integral part)``, both with ``x``'s sign."""
+    from functrans.numpy._ufuncs import trunc
+    x = array_operand(x)
+    x = x.astype(np.modf(np.ones((), aval(x).dtype))[0].dtype)
+    whole = trunc(x)
+    fraction = where(isinf(x), multiply(copysign(0.0, x), 1), subtract(x, whole))
+    return fraction, whole

@@ -333,3 +333,78 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     return results[0] if len(results) == 1 else tuple(results)
 
 
+
+
+@numpy_when_eager(np.lexsort)
+def lexsort(keys, axis=-1):
+    """NumPy's ``lexsort``: the stable order sorting by the last key, then the one before..."""
+    from functrans import lax
+    from functrans.numpy._shapes import broadcast_arrays as broadcast
+    keys = [array_operand(k) for k in keys]
+    if not keys:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    keys = list(broadcast(*keys))
+    axis = axis % builtins.max(aval(keys[0]).ndim, 1)
+    positions = lax.iota(np.int64, aval(keys[0]).shape, axis)
+    return lax.sort(tuple(keys[::-1]) + (positions,), axis, num_keys=len(keys))[-1]
+
+
+def _concrete_condition(name, condition):
+    if isinstance(condition, Tracer):
+        raise TypeError(at_user_line(
+            f"{name} with a traced condition: the result's shape would depend on its values. "
+            "Use functrans.numpy.where(condition, a, fill) to keep the shape instead"))
+    return np.asarray(condition, dtype=bool)
+
+
+@numpy_when_eager(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """NumPy's ``compress`` with a concrete ``condition``."""
+    condition = _concrete_condition("compress", condition)
+    a = array_operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take(a, np.flatnonzero(condition), axis=axis)
+
+
+@numpy_when_eager(np.extract)
+def extract(condition, arr):
+    """NumPy's ``extract`` with a concrete ``condition``: ``ravel(arr)[ravel(condition)]``."""
+    condition = _concrete_condition("extract", condition)
+    return take(ravel(array_operand(arr)), np.flatnonzero(condition.ravel()))
+
+
+def put(a, ind, v, mode=None, *, inplace=True):
+    """JAX's ``put``: a copy of ``a`` with ``a.flat[ind] = v`` (pass ``inplace=False``)."""
+    from functrans.numpy._indexing import IndexUpdateHelper
+    if inplace:
+        raise ValueError("put returns a new array: pass inplace=False")
+    a = array_operand(a)
+    flat = ravel(a)
+    size = aval(flat).shape[0]
+    index = ravel(array_operand(ind))
+    if mode == "wrap":
+        index = remainder(index, size)
+    elif mode == "clip":
+        index = clip(index, 0, size - 1)
+    values = ravel(array_operand(v)).astype(aval(a).dtype)
+    count = aval(index).shape[0]
+    if aval(values).shape[0] != count:
+        values = take(values, np.arange(count) % aval(values).shape[0])
+    return reshape(IndexUpdateHelper(flat)[index].set(values), aval(a).shape)
+
+
+def put_along_axis(arr, indices, values, axis, *, inplace=True, mode=None):
+    """JAX's ``put_along_axis``: a copy of ``arr`` with ``values`` placed at ``indices``
+    along ``axis`` (pass ``inplace=False``)."""
+    from functrans.numpy._indexing import IndexUpdateHelper
+    if inplace:
+        raise ValueError("put_along_axis returns a new array: pass inplace=False")
+    arr, indices = array_operand(arr), array_operand(indices)
+    shape = aval(arr).shape
+    axis = axis % len(shape)
+    index_shape = aval(indices).shape
+    grids = list(np.indices(index_shape, sparse=True))
+    grids[axis] = indices
+    values = broadcast_to(array_operand(values).astype(aval(arr).dtype), index_shape)
+    return IndexUpdateHelper(arr)[tuple(grids)].set(values)
