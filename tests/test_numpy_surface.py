@@ -306,3 +306,18 @@ def test_more_names_match_numpy():
         expected)
     np.testing.assert_array_equal(traced(lambda x: fnp.union1d(x[0], x[1], size=10))(a),
                                   np.union1d(a[0], a[1]))
+
+
+def test_set_operations_and_integer_functions_match_numpy():
+    a = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    b = np.array([2, 7, 1, 8, 2, 8])
+    for name in ("intersect1d", "setdiff1d", "setxor1d", "union1d"):
+        expected = getattr(np, name)(a, b)
+        got = traced(lambda x, y: getattr(fnp, name)(x, y, size=9, fill_value=-1))(a, b)
+        np.testing.assert_array_equal(got[:len(expected)], expected)
+        assert (got[len(expected):] == -1).all()
+    x, y = np.array([12, -18, 0, 7, 0]), np.array([8, 27, 5, 0, 0])
+    gcd, lcm = traced(lambda p, q: (fnp.gcd(p, q), fnp.lcm(p, q)))(x, y)
+    np.testing.assert_array_equal(gcd, np.gcd(x, y))
+    np.testing.assert_array_equal(lcm, np.lcm(x, y))
+    assert gcd.dtype == np.gcd(x, y).dtype

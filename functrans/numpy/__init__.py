@@ -11,6 +11,8 @@ import sys as _sys
 
 import numpy as _np
 
+from functrans.core import Tracer as _Tracer
+
 from functrans.numpy import _array_methods
 from functrans.numpy._creation import (
     arange, array, asarray, empty, empty_like, eye, full, full_like, identity, linspace, ones,
@@ -47,7 +49,7 @@ from functrans.numpy._differences import (
     vander,
 )
 from functrans.numpy._elementwise_compositions import (
-    cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, heaviside, isneginf,
+    cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, gcd, heaviside, isneginf, lcm,
     isposinf, ldexp, logaddexp2, modf, nan_to_num, rad2deg, radians, signbit,
 )
 from functrans.numpy._functional import apply_along_axis, apply_over_axes, fromfunction
@@ -75,7 +77,7 @@ from functrans.numpy._selection import (
     put_along_axis, searchsorted, select, unique,
 )
 from functrans.numpy._sets import (
-    isin, union1d, unique_all, unique_counts, unique_inverse, unique_values,
+    intersect1d, isin, setdiff1d, setxor1d, union1d, unique_all, unique_counts, unique_inverse, unique_values,
 )
 from functrans.numpy._statistics import (
     average, corrcoef, count_nonzero, cov, median, percentile, ptp, quantile,
@@ -119,7 +121,18 @@ ComplexWarning = _np.exceptions.ComplexWarning
 euler_gamma = _np.euler_gamma
 
 # Window functions: their length is static, so they are constants.
-bartlett, blackman, hamming, hanning = _np.bartlett, _np.blackman, _np.hamming, _np.hanning
+bartlett, blackman, hamming, hanning, kaiser = (
+    _np.bartlett, _np.blackman, _np.hamming, _np.hanning, _np.kaiser)
+
+
+def astype(x, dtype, /, *, copy=True):
+    """The array API's ``astype``: ``x`` converted to ``dtype``."""
+    return asarray(x).astype(dtype)
+
+
+def copy(a, order="K"):
+    """NumPy's ``copy`` (arrays are values here: the same array, or NumPy's copy when eager)."""
+    return _np.copy(a) if not isinstance(a, _Tracer) else a
 
 pi = _np.pi
 e = _np.e

@@ -182,3 +182,41 @@ def modf(x, /):
     whole = trunc(x)
     fraction = where(isinf(x), multiply(copysign(0.0, x), 1), subtract(x, whole))
     return fraction, whole
+
+
+def _integer_operands(name, x1, x2):
+    from functrans.numpy._shapes import broadcast_arrays
+    x1, x2 = array_operand(x1), array_operand(x2)
+    dtype = ufunc_dtype(getattr(np, name), x1, x2)
+    if dtype.kind not in "iu":
+        raise TypeError(f"{name} is defined for integers, got {aval(x1).dtype} and "
+                        f"{aval(x2).dtype}")
+    return broadcast_arrays(x1.astype(dtype), x2.astype(dtype))
+
+
+@numpy_when_eager(np.gcd)
+def gcd(x1, x2, /):
+    """NumPy's ``gcd``: Euclid's algorithm in a ``while_loop`` over all elements at once."""
+    from functrans import lax
+    from functrans.numpy._reductions import any as any_
+    x1, x2 = _integer_operands("gcd", x1, x2)
+
+    def remaining(state):
+        return any_(not_equal(state[1], 0))
+
+    def step(state):
+        a, b = state
+        nonzero = not_equal(b, 0)
+        safe_b = where(nonzero, b, 1)
+        return where(nonzero, b, a), where(nonzero, remainder(a, safe_b), 0)
+
+    return lax.while_loop(remaining, step, (abs_(x1), abs_(x2)))[0]
+
+
+@numpy_when_eager(np.lcm)
+def lcm(x1, x2, /):
+    """NumPy's ``lcm``: ``|x1 // gcd(x1, x2) * x2|`` (0 when either is 0)."""
+    x1, x2 = _integer_operands("lcm", x1, x2)
+    divisor = gcd(x1, x2)
+    safe = where(equal(divisor, 0), 1, divisor)
+    return abs_(multiply(floor_divide(x1, safe), x2))

@@ -166,7 +166,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return result
 
 
-def _static_size(name, size):
+def static_size(name, size):
     if size is None:
         raise TypeError(at_user_line(
             f"{name} of a traced array: its result's shape depends on the values. Pass "
@@ -195,7 +195,7 @@ def nonzero(a, *, size=None, fill_value=None):
     a = array_operand(a)
     if not isinstance(a, Tracer) and size is None:
         return np.nonzero(a)
-    size = _static_size("nonzero", size)
+    size = static_size("nonzero", size)
     shape = aval(a).shape
     positions, valid = _flat_nonzero_positions(a, size, fill_value)
     results = []
@@ -212,7 +212,7 @@ def nonzero(a, *, size=None, fill_value=None):
 @numpy_when_eager(np.flatnonzero)
 def flatnonzero(a, *, size=None, fill_value=None):
     """NumPy's ``flatnonzero``; traced, ``size`` gives the result's length."""
-    size = _static_size("flatnonzero", size)
+    size = static_size("flatnonzero", size)
     positions, valid = _flat_nonzero_positions(a, size, fill_value)
     return where(valid, positions, 0 if fill_value is None else fill_value)
 
@@ -222,7 +222,7 @@ def argwhere(a, *, size=None, fill_value=None):
     """NumPy's ``argwhere``; traced, ``size`` gives the number of rows."""
     from functrans.numpy._shapes import stack
     a = array_operand(a)
-    size = _static_size("argwhere", size)
+    size = static_size("argwhere", size)
     if aval(a).ndim == 0:
         a = reshape(a, (1,))
         return reshape(nonzero(a, size=size, fill_value=fill_value)[0], (size, 0))[:, :0]
@@ -300,7 +300,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if axis is not None:
         raise NotImplementedError("unique(axis=...) of a traced array is not supported")
     ar = array_operand(ar)
-    size = _static_size("unique", size)
+    size = static_size("unique", size)
     flat = ravel(ar)
     length = aval(flat).shape[0]
     order = argsort(flat)
