@@ -9,8 +9,7 @@ from functrans.numpy._dispatch import array_operand, contains_tracer
 from functrans.numpy._eager import numpy_when_eager
 from functrans.numpy._promotion import aval
 from functrans.numpy._shapes import (
-    array_split, atleast_1d, atleast_2d, concatenate, hstack, ravel, reshape, split, squeeze,
-    transpose, vstack,
+    array_split, concatenate, ravel, reshape, split, squeeze, transpose, vstack,
 )
 
 

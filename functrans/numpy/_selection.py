@@ -39,7 +39,6 @@ def select(condlist, choicelist, default=0):
             raise TypeError(f"invalid entry {index} in condlist: should be boolean ndarray")
     choices = [array_operand(c) for c in choicelist]
     dtype, _ = promoted_dtype(*choices, default)
-    *conditions, = broadcast_arrays(*conditions, *choices, array_operand(default))[:len(conditions)]
     result = array_operand(default)
     for condition, choice in zip(reversed(conditions), reversed(choices)):
         result = where(condition, choice, result)
@@ -339,11 +338,10 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 def lexsort(keys, axis=-1):
     """NumPy's ``lexsort``: the stable order sorting by the last key, then the one before..."""
     from functrans import lax
-    from functrans.numpy._shapes import broadcast_arrays as broadcast
     keys = [array_operand(k) for k in keys]
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
-    keys = list(broadcast(*keys))
+    keys = list(broadcast_arrays(*keys))
     axis = axis % builtins.max(aval(keys[0]).ndim, 1)
     positions = lax.iota(np.int64, aval(keys[0]).shape, axis)
     return lax.sort(tuple(keys[::-1]) + (positions,), axis, num_keys=len(keys))[-1]

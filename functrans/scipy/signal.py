@@ -4,8 +4,6 @@ Direct convolution as a dot over sliding windows (see
 ``functrans.numpy._convolution``), so the results differentiate, batch and
 compile. ``method`` 'direct', 'fft' and 'auto' all compute it directly.
 """
-import numpy as np
-
 from functrans.numpy import _convolution
 from functrans.numpy._dispatch import array_operand, contains_tracer, is_eager_all
 from functrans.numpy._promotion import aval
