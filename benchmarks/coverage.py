@@ -74,8 +74,6 @@ MISSING_ON_PURPOSE = {
         "place": "modifies its argument in place; use functrans.numpy.where or x.at[...].set",
         "trim_zeros": "its result's length depends on the values and JAX's version takes no "
                       "size; call numpy.trim_zeros on concrete arrays",
-        "histogram2d": "not yet built (histogram is); a few lines on top of searchsorted",
-        "histogramdd": "not yet built (histogram is); a few lines on top of searchsorted",
         "polydiv": "not yet built: a loop of polynomial long division",
         "polyfit": "a least-squares solve: belongs with numpy.linalg.lstsq (i14la)",
         "roots": "eigenvalues of the companion matrix: belongs with numpy.linalg.eigvals (i14la)",

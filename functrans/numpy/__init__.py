@@ -73,7 +73,7 @@ from functrans.numpy._polynomials import (
 from functrans.numpy._rearranging import delete, fliplr, flipud, insert, resize, rollaxis, rot90
 from functrans.numpy._selection import (
     argpartition, argwhere, bincount, choose, compress, digitize, extract, flatnonzero,
-    histogram, histogram_bin_edges, interp, lexsort, nonzero, partition, piecewise, put,
+    histogram, histogram2d, histogram_bin_edges, histogramdd, interp, lexsort, nonzero, partition, piecewise, put,
     put_along_axis, searchsorted, select, unique,
 )
 from functrans.numpy._sets import (

@@ -265,8 +265,10 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002 (Nu
     low, high = array_operand(low).astype(dtype), array_operand(high).astype(dtype)
     same = equal(low, high)
     low, high = where(same, subtract(low, 0.5), low), where(same, add(high, 0.5), high)
-    steps = np.linspace(0.0, 1.0, int(bins) + 1).astype(dtype)
-    return add(low, multiply(subtract(high, low), steps))
+    # As numpy.linspace computes them: start + i * step, with the last edge exactly high.
+    step = divide(subtract(high, low), int(bins))
+    inner = add(multiply(np.arange(int(bins)).astype(dtype), step), low)
+    return concatenate([inner, reshape(high, (1,))], 0)
 
 
 @numpy_when_eager(np.histogram)
@@ -406,3 +408,59 @@ def put_along_axis(arr, indices, values, axis, *, inplace=True, mode=None):
     grids[axis] = indices
     values = broadcast_to(array_operand(values).astype(aval(arr).dtype), index_shape)
     return IndexUpdateHelper(arr)[tuple(grids)].set(values)
+
+
+def _bin_index(values, edges):
+    """Each value's bin among ``edges`` (the last bin closed), and whether it falls inside."""
+    count = aval(edges).shape[0] - 1
+    index = subtract(searchsorted(edges, values, "right"), 1)
+    index = where(equal(values, edges[-1]), count - 1, index)
+    return index, logical_and(greater_equal(index, 0), less(index, count))
+
+
+@numpy_when_eager(np.histogramdd)
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """NumPy's ``histogramdd`` of ``(N, D)`` samples: ``(counts, [edges per dimension])``."""
+    sample = array_operand(sample)
+    if aval(sample).ndim == 1:
+        sample = reshape(sample, (-1, 1))
+    dimensions = aval(sample).shape[1]
+    if isinstance(bins, (int, np.integer)):
+        bins = [bins] * dimensions
+    ranges = [None] * dimensions if range is None else list(range)
+    edges = [histogram_bin_edges(sample[:, d], bins[d], ranges[d]) for d in builtins.range(
+        dimensions)]
+    sizes = [aval(e).shape[0] - 1 for e in edges]
+    flat, inside = 0, True
+    for d in builtins.range(dimensions):
+        index, within = _bin_index(sample[:, d], edges[d])
+        flat = add(multiply(flat, sizes[d]), index)
+        inside = logical_and(inside, within)
+    total = int(np.prod(sizes))
+    hits = logical_and(equal(reshape(flat, (-1, 1)), np.arange(total)), reshape(inside, (-1, 1)))
+    if weights is None:
+        counts = sum_(hits, axis=0).astype(np.float64)
+    else:
+        weights = ravel(array_operand(weights))
+        counts = sum_(where(hits, reshape(weights, (-1, 1)), 0), axis=0)
+    counts = reshape(counts, tuple(sizes))
+    if density:
+        volume = 1
+        for d, edge in enumerate(edges):
+            shape = [1] * dimensions
+            shape[d] = sizes[d]
+            volume = multiply(volume, reshape(subtract(edge[1:], edge[:-1]), tuple(shape)))
+        counts = divide(divide(counts, sum_(counts)), volume)
+    return counts, edges
+
+
+@numpy_when_eager(np.histogram2d)
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """NumPy's ``histogram2d``: ``(counts, x_edges, y_edges)``."""
+    from functrans.numpy._shapes import stack
+    if not isinstance(bins, (int, np.integer)) and len(bins) != 2:
+        bins = [bins, bins]
+    counts, (x_edges, y_edges) = histogramdd(stack([ravel(array_operand(x)),
+                                                    ravel(array_operand(y))], axis=1),
+                                             bins, range, density, weights)
+    return counts, x_edges, y_edges
