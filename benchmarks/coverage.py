@@ -74,7 +74,8 @@ MISSING_ON_PURPOSE = {
         "place": "modifies its argument in place; use functrans.numpy.where or x.at[...].set",
         "trim_zeros": "its result's length depends on the values and JAX's version takes no "
                       "size; call numpy.trim_zeros on concrete arrays",
-        "polydiv": "not yet built: a loop of polynomial long division",
+        "polydiv": "NumPy trims the remainder's leading zeros, so its length depends on the "
+                   "values; call numpy.polydiv on concrete arrays",
         "polyfit": "a least-squares solve: belongs with numpy.linalg.lstsq (i14la)",
         "roots": "eigenvalues of the companion matrix: belongs with numpy.linalg.eigvals (i14la)",
         "i0": "the modified Bessel function: built with scipy.special.i0 (i14sp)",
