@@ -46,8 +46,16 @@ def rad2deg(x, /):
     return multiply(x, 180 / math.pi)
 
 
-radians = numpy_when_eager(np.radians)(deg2rad.__wrapped__)
-degrees = numpy_when_eager(np.degrees)(rad2deg.__wrapped__)
+@numpy_when_eager(np.radians)
+def radians(x, /):
+    """NumPy's ``radians``: the same as :func:`deg2rad`."""
+    return deg2rad(x)
+
+
+@numpy_when_eager(np.degrees)
+def degrees(x, /):
+    """NumPy's ``degrees``: the same as :func:`rad2deg`."""
+    return rad2deg(x)
 
 
 @numpy_when_eager(np.fabs)
