@@ -326,3 +326,18 @@ def test_set_operations_and_integer_functions_match_numpy():
     np.testing.assert_array_equal(gcd, np.gcd(x, y))
     np.testing.assert_array_equal(lcm, np.lcm(x, y))
     assert gcd.dtype == np.gcd(x, y).dtype
+
+
+def test_numpy_calls_on_tracers_reach_the_new_functions():
+    # NumPy's __array_function__/__array_ufunc__ protocols send np.<name>(tracer) here.
+    def function(x):
+        return (np.pad(x, 1, "edge"), np.quantile(x, 0.25), np.nanmean(x), np.deg2rad(x),
+                np.ix_(np.array([0, 2]), np.array([1]))[0], np.gcd(np.arange(4), 2))
+
+    got = functrans.vmap(function)(A[None])
+    expected = function(A)
+    for g, e in zip(tree.leaves(got), tree.leaves(expected)):
+        g = g[0] if np.ndim(g) > np.ndim(e) else g
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+    with pytest.raises(TypeError, match="size="):
+        functrans.make_jaxpr(lambda x: np.unique_values(x))(A)

@@ -71,9 +71,21 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(grids)
 
 
+@numpy_when_eager(np.ix_)
 def ix_(*args):
-    """NumPy's ``ix_``: open index arrays for outer-product indexing."""
-    return np.ix_(*args)
+    """NumPy's ``ix_``: open index arrays for outer-product indexing (boolean masks need
+    concrete values)."""
+    results = []
+    for position, vector in enumerate(args):
+        vector = array_operand(vector)
+        if aval(vector).ndim != 1:
+            raise ValueError("Cross index must be 1 dimensional")
+        if aval(vector).dtype == np.bool_:
+            vector = np.nonzero(np.asarray(vector))[0]
+        shape = [1] * len(args)
+        shape[position] = aval(vector).shape[0]
+        results.append(reshape(vector, tuple(shape)))
+    return tuple(results)
 
 
 @numpy_when_eager(np.logspace)

@@ -2,7 +2,7 @@
 static ``size``, as :func:`unique`), and the array API's unique_* forms."""
 import numpy as np
 
-from functrans.numpy._dispatch import array_operand
+from functrans.numpy._dispatch import Tracer, array_operand
 from functrans.numpy._eager import numpy_when_eager
 from functrans.numpy._promotion import aval
 from functrans.numpy._reductions import any as any_
@@ -29,28 +29,28 @@ def union1d(ar1, ar2, *, size=None, fill_value=None):
 
 def unique_values(x, /, *, size=None, fill_value=None):
     """The array API's ``unique_values``: :func:`unique`'s values."""
-    if size is None:
+    if size is None and not isinstance(x, Tracer):
         return np.unique_values(x)
     return unique(x, size=size, fill_value=fill_value)
 
 
 def unique_counts(x, /, *, size=None, fill_value=None):
     """The array API's ``unique_counts``: ``(values, counts)``."""
-    if size is None:
+    if size is None and not isinstance(x, Tracer):
         return np.unique_counts(x)
     return unique(x, return_counts=True, size=size, fill_value=fill_value)
 
 
 def unique_inverse(x, /, *, size=None, fill_value=None):
     """The array API's ``unique_inverse``: ``(values, inverse_indices)``."""
-    if size is None:
+    if size is None and not isinstance(x, Tracer):
         return np.unique_inverse(x)
     return unique(x, return_inverse=True, size=size, fill_value=fill_value)
 
 
 def unique_all(x, /, *, size=None, fill_value=None):
     """The array API's ``unique_all``: ``(values, indices, inverse_indices, counts)``."""
-    if size is None:
+    if size is None and not isinstance(x, Tracer):
         return np.unique_all(x)
     return unique(x, return_index=True, return_inverse=True, return_counts=True, size=size,
                   fill_value=fill_value)
