@@ -3,7 +3,7 @@
 The forward solution is a ``scan`` over the requested times, each an adaptive
 ``while_loop`` of Runge–Kutta 5(4) steps that lands exactly on the time. Its
 reverse-mode derivative (a ``custom_vjp``) integrates the adjoint system backwards
-between consecutive times, as JAX's and autograd's ``odeint`` do, so gradients cost
+between consecutive times (a ``scan`` over the intervals, latest first), as JAX's and autograd's ``odeint`` do, so gradients cost
 one more solve instead of differentiating through every step.
 """
 import numpy as np
@@ -161,22 +161,23 @@ def _odeint_backward(function, rtol, atol, mxstep, hmax, residuals, cotangent):
         return fnp.concatenate([fnp.negative(slope), y_bar, fnp.reshape(t_bar, (1,)),
                                 ravel_pytree(args_bar)[0]])
 
-    adjoint = cotangent[-1]
-    t0_bar = fnp.zeros((), ys.dtype)
-    args_bar = fnp.zeros((args_size,), ys.dtype)
-    time_bars = []
-    count = fnp.shape(times)[0]
-    for i in range(count - 1, 0, -1):
-        t_bar = fnp.dot(function(ys[i], times[i], *args), cotangent[i])
-        time_bars.append(t_bar)
+    def interval(carry, later_and_earlier):
+        adjoint, t0_bar, args_bar = carry
+        y, t, t_earlier, y_cotangent, earlier_cotangent = later_and_earlier
+        t_bar = fnp.dot(function(y, t, *args), y_cotangent)
         t0_bar = fnp.subtract(t0_bar, t_bar)
-        state = fnp.concatenate([ys[i], adjoint, fnp.reshape(t0_bar, (1,)), args_bar])
-        interval = fnp.stack([fnp.negative(times[i]), fnp.negative(times[i - 1])])
-        solution = _solve(augmented, state, interval, (flat_args,), rtol, atol, mxstep, hmax)[1]
-        adjoint = fnp.add(solution[state_size:2 * state_size], cotangent[i - 1])
-        t0_bar = solution[2 * state_size]
-        args_bar = solution[2 * state_size + 1:]
-    times_bar = fnp.stack([t0_bar] + time_bars[::-1])
+        state = fnp.concatenate([y, adjoint, fnp.reshape(t0_bar, (1,)), args_bar])
+        span = fnp.stack([fnp.negative(t), fnp.negative(t_earlier)])
+        solution = _solve(augmented, state, span, (flat_args,), rtol, atol, mxstep, hmax)[1]
+        adjoint = fnp.add(solution[state_size:2 * state_size], earlier_cotangent)
+        return (adjoint, solution[2 * state_size], solution[2 * state_size + 1:]), t_bar
+
+    # One scan step per interval, latest first (the adjoint runs backwards in time).
+    intervals = (ys[1:][::-1], times[1:][::-1], times[:-1][::-1], cotangent[1:][::-1],
+                 cotangent[:-1][::-1])
+    initial = (cotangent[-1], fnp.zeros((), ys.dtype), fnp.zeros((args_size,), ys.dtype))
+    (adjoint, t0_bar, args_bar), time_bars = lax.scan(interval, initial, intervals)
+    times_bar = fnp.concatenate([fnp.reshape(t0_bar, (1,)), time_bars[::-1]])
     return (adjoint, times_bar, *unravel_args(args_bar))
 
 
