@@ -423,8 +423,14 @@ def where(condition, x=None, y=None, /):
                       materialize(y, dtype, shape, weak_type))
 
 
-def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):  # noqa: A002 (NumPy's names)
-    """NumPy's ``clip``: ``minimum(maximum(a, a_min), a_max)``; either bound may be None."""
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002 (NumPy's names)
+    """NumPy's ``clip``: ``minimum(maximum(a, a_min), a_max)``; either bound may be None,
+    given positionally, as ``a_min``/``a_max`` or as ``min``/``max`` (not both spellings)."""
+    if out is not None:
+        raise TypeError("functrans.numpy functions return new arrays; the out= argument is not "
+                        "supported")
+    if (min is not None and a_min is not None) or (max is not None and a_max is not None):
+        raise ValueError("clip: pass each bound once, as a_min/a_max or as min/max, not both")
     a_min = a_min if min is None else min
     a_max = a_max if max is None else max
     if trace_state.trace is EVAL_TRACE and not any(

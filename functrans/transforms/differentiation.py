@@ -259,6 +259,13 @@ def _check_scalar_output(value, function, holomorphic):
             f"grad needs {name} to return one scalar, but it returned {len(leaves)} values; "
             "use jacrev or vjp for several outputs (or has_aux=True to return extra data)"))
     aval = core.get_aval(leaves[0])
+    if aval.dtype.kind in "biu":
+        kind = "a boolean" if aval.dtype.kind == "b" else "an integer"
+        raise TypeError(at_user_line(
+            f"grad needs {name} to return a real float scalar, but it returned {kind} value "
+            f"({aval.str_short()}), and such outputs are not differentiable. Return a float "
+            "(e.g. compute the loss without comparisons or argmax, or .astype(float) if a zero "
+            "gradient is what you mean)"))
     if aval.shape == () and aval.dtype.kind in "fc":
         _check_complex_outputs(leaves, "grad", holomorphic)
     if aval.shape != () or aval.dtype.kind not in "fc":
