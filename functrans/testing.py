@@ -6,7 +6,7 @@
 import numpy as np
 
 from functrans import core, tree
-from functrans.differentiation import jvp, vjp
+from functrans.transforms.differentiation import jvp, vjp
 
 
 def _wide(x):

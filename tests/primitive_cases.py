@@ -233,7 +233,7 @@ CASES = [
     unary("abs", lax.abs, draw=away_from_zero), unary("sign", lax.sign, draw=away_from_zero),
     unary("floor", lax.floor, draw=not_near_integers), unary("ceil", lax.ceil, draw=not_near_integers),
     unary("round", lax.round, draw=not_near_half_integers),
-    unary("logistic", lax.logistic, -5.0, 5.0), unary("erf", lax.erf),
+    unary("logistic", lax.logistic, -5.0, 5.0), unary("erf", lax.erf), unary("erfc", lax.erfc),
     unary("asin", lax.asin, -0.9, 0.9), unary("acos", lax.acos, -0.9, 0.9),
     unary("atan", lax.atan), unary("sinh", lax.sinh), unary("cosh", lax.cosh),
     unary("asinh", lax.asinh), unary("acosh", lax.acosh, 1.1, 4.0),
@@ -306,6 +306,104 @@ CASES = [
     Case("dot_general", _dot_args, lax.dot_general, float_argnums=(0, 1)),
 ]
 
+# --- matrix decompositions (functrans.lax.decompositions) ---------------------------------
+# The cases build a well-conditioned matrix from the drawn one inside the function (a
+# multiple of the identity added, a fixed permutation for lu), so the inputs stay well
+# conditioned when the vmap test shuffles the entries of a drawn array.
+
+def _stack_shape(data, max_batch=2, min_side=1, max_side=4):
+    batch = data.draw(hnp.array_shapes(min_dims=0, max_dims=max_batch, min_side=1, max_side=2))
+    n = data.draw(st.integers(min_side, max_side))
+    return batch, n
+
+
+def _dominant(x):
+    """``x`` plus a multiple of the identity that makes it diagonally dominant."""
+    n = x.shape[-1]
+    return x + np.eye(n) * (2.0 * n + 1.0)
+
+
+def _triangular_solve_args(data):
+    batch, n = _stack_shape(data)
+    k = data.draw(st.integers(1, 3))
+    flags = [data.draw(st.booleans()) for _ in range(3)]
+    return (floats(data, batch + (n, n), -1.0, 1.0), floats(data, batch + (n, k)), *flags)
+
+
+def _triangular_solve(a, b, lower, transpose_a, unit_diagonal):
+    return lax.triangular_solve(_dominant(a), b, lower=lower, transpose_a=transpose_a,
+                                unit_diagonal=unit_diagonal)
+
+
+def _square_args(data, **flags):
+    batch, n = _stack_shape(data)
+    return (floats(data, batch + (n, n), -1.0, 1.0),) + tuple(
+        data.draw(st.booleans()) for _ in flags)
+
+
+def _lu_args(data):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(max(n - 1, 1), n + 1))
+    permutation = data.draw(st.permutations(range(m)))
+    return (floats(data, batch + (m, n), -1.0, 1.0), tuple(permutation))
+
+
+def _lu_of(x, permutation):
+    """LU of x plus a scaled permutation, so each pivot is clearly the largest."""
+    m, n = x.shape[-2:]
+    return lax.lu(x + 4.0 * np.eye(m, n)[list(permutation)])
+
+
+def _rotation(n, seed):
+    """A fixed orthogonal matrix: decompositions of a rotated diagonal matrix have
+    eigenvectors with no zero entries, whose signs LAPACK chooses the same way nearby."""
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((n, n)))[0]
+
+
+def _spread_eigenvalues(x, lower):
+    """eigh of a matrix whose eigenvalues stay apart: 0, 3, 6, ... plus a small part."""
+    n = x.shape[-1]
+    q = _rotation(n, 0)
+    return lax.eigh(0.3 * x + q @ np.diag(3.0 * np.arange(n)) @ q.T, lower=lower)
+
+
+def _matrix_args(data, tall=None):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(n, n + 2) if tall else st.integers(1, 4))
+    return (floats(data, batch + (m, n), -1.0, 1.0),)
+
+
+def _spread_singular_values(x, full_matrices=False, compute_uv=True):
+    """svd of a matrix whose singular values stay apart and away from zero."""
+    m, n = x.shape[-2:]
+    spread = _rotation(m, 1) @ (np.eye(m, n) * (1.0 + 2.0 * np.arange(n))) @ _rotation(n, 2)
+    return lax.svd(0.3 * x + spread,
+                   full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def _qr_of(x, full_matrices):
+    m, n = x.shape[-2:]
+    return lax.qr(x + 3.0 * np.eye(m, n), full_matrices=full_matrices and m == n)
+
+
+DECOMPOSITION_CASES = [
+    Case("triangular_solve", _triangular_solve_args, _triangular_solve, float_argnums=(1,),
+         linear=True),
+    Case("triangular_solve (matrix)", _triangular_solve_args, _triangular_solve,
+         float_argnums=(0, 1)),
+    Case("cholesky", lambda data: _square_args(data), lambda x: lax.cholesky(_dominant(x))),
+    Case("lu", _lu_args, lambda x, p: _lu_of(x, p)[0]),
+    Case("lu (pivots)", _lu_args, _lu_of, float_argnums=()),
+    Case("eigh", lambda data: _square_args(data, lower=True), _spread_eigenvalues,
+         tolerance=1e-5),
+    Case("svd", lambda data: _matrix_args(data) + (False, data.draw(st.booleans())),
+         _spread_singular_values, tolerance=1e-5),
+    Case("svd (square, full)", lambda data: _square_args(data) + (True, True),
+         _spread_singular_values, tolerance=1e-5),
+    Case("qr", lambda data: _matrix_args(data, tall=True) + (data.draw(st.booleans()),), _qr_of),
+]
+CASES += DECOMPOSITION_CASES
+
 #: Primitives whose systematic checks live in another test file, with the reason.
 COVERED_ELSEWHERE = {
     "custom_jvp_call": "holds a user function and rule: tests/test_custom_derivatives.py",
@@ -316,6 +414,7 @@ COVERED_ELSEWHERE = {
     "cond": "holds sub-IRs: tests/test_control_flow.py",
     "while": "holds sub-IRs: tests/test_control_flow.py",
     "scan": "holds a sub-IR: tests/test_control_flow.py",
+    "eig": "complex outputs, whose derivative needs complex arithmetic: tests/test_linalg.py",
 }
 
 
@@ -465,3 +564,66 @@ COMPLEX_CASES = [
 def _transpose_args_complex(data):
     x = complex_values(data, shape(data))
     return (x, tuple(data.draw(st.permutations(range(x.ndim)))))
+# --- scipy.special primitives (functrans.lax.special) ---------------------------------------
+from functrans.lax import special as lax_special  # noqa: E402  (registers the primitives)
+
+
+def _positive(low, high):
+    return lambda data, s: floats(data, s, low, high)
+
+
+def _integers_as_floats(low, high):
+    return lambda data, s: data.draw(hnp.arrays(np.int64, s, elements=st.integers(low, high))
+                                     ).astype(np.float64)
+
+
+def special(name, *draws, float_argnums=None, **flags):
+    """A case for the special primitive ``name``: one draw per operand, all of one shape."""
+    def draw_args(data):
+        s = shape(data)
+        return tuple(draw(data, s) for draw in draws)
+    if float_argnums is None:
+        float_argnums = tuple(range(len(draws)))
+    return Case(name, draw_args, getattr(lax_special, name), float_argnums=float_argnums, **flags)
+
+
+CASES += [
+    special("gammaln", _positive(0.5, 4.0)), special("digamma", _positive(0.5, 4.0)),
+    special("gamma", _positive(0.5, 3.0)), special("rgamma", _positive(0.5, 3.0)),
+    special("gammasgn", not_near_integers, finite_differences=False),
+    special("zeta", _positive(1.5, 4.0), _positive(0.5, 3.0), float_argnums=(1,)),
+    special("beta", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("betaln", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("binom", _positive(2.5, 5.0), _positive(0.5, 2.0)),
+    special("gammainc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
+    special("gammaincc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
+    special("gammainc_grad_a", _positive(0.5, 3.0), _positive(0.2, 4.0), float_argnums=(1,)),
+    special("betainc", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("gammaincinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("gammainccinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betaincinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betainccinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betainc_grad_a", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
+            float_argnums=(2,)),
+    special("betainc_grad_b", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
+            float_argnums=(2,)),
+    special("erfinv", _positive(-0.9, 0.9)),
+    special("erfcinv", _positive(0.1, 1.9)), special("ndtr", _positive(-3.0, 3.0)),
+    special("ndtri", _positive(0.05, 0.95)), special("log_ndtr", _positive(-3.0, 3.0)),
+    special("spence", _positive(0.1, 3.0)),
+    special("exp1", _positive(0.2, 3.0)), special("expi", _positive(0.2, 3.0)),
+    special("expn", _integers_as_floats(1, 4), _positive(0.2, 3.0), float_argnums=(1,)),
+    special("poch", _positive(0.5, 3.0), _positive(-0.4, 2.0)),
+    special("hyp1f1", _positive(-1.0, 2.0), _positive(0.5, 3.0), floats, float_argnums=(2,)),
+    special("hyp2f1", _positive(-1.0, 2.0), _positive(0.5, 2.0), _positive(1.0, 3.0),
+            _positive(-0.8, 0.8), float_argnums=(3,)),
+    special("iv", _positive(-1.0, 3.0), _positive(0.2, 3.0), float_argnums=(1,)),
+    special("ive", _positive(-1.0, 3.0), away_from_zero, float_argnums=(1,)),
+    special("jv", _positive(-1.0, 3.0), _positive(0.2, 5.0), float_argnums=(1,)),
+    special("yv", _positive(-1.0, 3.0), _positive(0.3, 5.0), float_argnums=(1,)),
+    special("yn", _integers_as_floats(0, 3), _positive(0.3, 4.0), float_argnums=(1,)),
+    special("i0", floats), special("i1", floats),
+    special("i0e", away_from_zero), special("i1e", away_from_zero),
+    special("j0", _positive(-5.0, 5.0)), special("j1", _positive(-5.0, 5.0)),
+    special("y0", _positive(0.3, 5.0)), special("y1", _positive(0.3, 5.0)),
+]

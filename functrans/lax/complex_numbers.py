@@ -11,7 +11,7 @@ import numpy as np
 from functrans import core
 from functrans.lax import elementwise as ew
 from functrans.lax._util import match_scalar, shape_error
-from functrans.lowering import rules as lowering
+from functrans.lowering import rules as lowering_rules
 from functrans.transforms import ad, vmap
 
 
@@ -131,10 +131,10 @@ for _primitive in (real_p, imag_p, conj_p):
     vmap.defvectorized(_primitive)
 vmap.defbroadcasting(complex_p)
 
-lowering.defscalar(real_p, "{0}.real")
-lowering.defscalar(imag_p, "{0}.imag")
-lowering.defscalar(conj_p, "{0}.conjugate()")
-lowering.defscalar(complex_p, "complex({0}, {1})")
+lowering_rules.defscalar(real_p, "{0}.real")
+lowering_rules.defscalar(imag_p, "{0}.imag")
+lowering_rules.defscalar(conj_p, "{0}.conjugate()")
+lowering_rules.defscalar(complex_p, "complex({0}, {1})")
 
 
 # --- abs: |x| for real x, the modulus (a real value) for complex x ------------------------

@@ -24,7 +24,7 @@ from functrans.lax import elementwise as ew
 from functrans.lax._util import shape_error
 from functrans.lax.complex_numbers import complex_dtype, conj, real_dtype
 from functrans.lax.shapes import broadcast_in_dim
-from functrans.lowering import rules as lowering
+from functrans.lowering import rules as lowering_rules
 from functrans.transforms import ad, vmap
 
 
@@ -148,4 +148,4 @@ def emit_fft(writer, equation, operands, outputs):
     writer.line(f"{out} = np.fft.{fft_type.value}n({x}{lengths}, axes={axes!r})")
 
 
-lowering.emit_rules[fft_p] = emit_fft
+lowering_rules.emit_rules[fft_p] = emit_fft

@@ -68,10 +68,6 @@ def cast(expression, dtype):
     return f"{dtype_expression(dtype)}({expression})"
 
 
-def index_text(index):
-    return "[" + ", ".join(index) + "]" if index else ""
-
-
 class FusionPlan:
     """Which equations are group roots, which are members of which groups, what is stored."""
 

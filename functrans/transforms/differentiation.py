@@ -9,8 +9,9 @@ import numpy as np
 
 from functrans import core, dtypes, tree
 from functrans.errors import at_user_line
-from functrans.ir import eval_ir
-from functrans.tracing import flatten_function, trace_to_ir
+from functrans.ir import dead_code_elimination, eval_ir
+from functrans.tangent_arithmetic import reshape, slice, transpose
+from functrans.tracing import fix_arguments, flatten_function, trace_to_ir
 from functrans.transforms import ad
 from functrans.transforms.vmap import batched_at_front, vmap_flat, vmap_flat_to
 
@@ -23,18 +24,19 @@ def _flat(function, args):
 
 def _check_tangents(primal_leaves, tangent_leaves, primal_tree, tangent_tree, where):
     if primal_tree != tangent_tree:
-        raise TypeError(f"{where}: primals and tangents must have the same structure, got "
-                        f"{primal_tree} and {tangent_tree}")
+        raise TypeError(at_user_line(
+            f"{where}: primals and tangents must have the same structure, got "
+            f"{primal_tree} and {tangent_tree}"))
     tangents = []
     for index, (primal, tangent) in enumerate(zip(primal_leaves, tangent_leaves)):
         primal_aval, tangent_aval = core.get_aval(primal), core.get_aval(tangent)
         expected = dtypes.tangent_dtype(primal_aval.dtype)
         if primal_aval.shape != tangent_aval.shape or (
                 tangent_aval.dtype != expected and not tangent_aval.weak_type):
-            raise TypeError(
+            raise TypeError(at_user_line(
                 f"{where}: tangent {index} has type {tangent_aval.str_short()} but its primal "
                 f"{primal_aval.str_short()} needs a tangent of shape {primal_aval.shape} and dtype "
-                f"{expected.name if expected != dtypes.float0 else 'float0 (integer inputs)'}")
+                f"{expected.name if expected != dtypes.float0 else 'float0 (integer inputs)'}"))
         if expected == dtypes.float0:
             tangents.append(None)
         elif tangent_aval.dtype != expected:
@@ -78,8 +80,9 @@ class LinearFunction:
     def __call__(self, *tangents):
         leaves, treedef = tree.flatten(tangents)
         if treedef != self.in_tree:
-            raise TypeError(f"this linear function takes tangents of structure {self.in_tree}, "
-                            f"got {treedef}")
+            raise TypeError(at_user_line(
+                f"this linear function takes tangents of structure {self.in_tree}, "
+                f"got {treedef}"))
         return tree.unflatten(self.out_tree, eval_ir(self.ir, *leaves))
 
     def __repr__(self):
@@ -120,8 +123,9 @@ def vjp(function, *primals, has_aux=False):
     def pullback(cotangent):
         cotangent_leaves, cotangent_tree = tree.flatten(cotangent)
         if cotangent_tree != output_tree:
-            raise TypeError(f"vjp pullback: the cotangent must have the output's structure "
-                            f"{output_tree}, got {cotangent_tree}")
+            raise TypeError(at_user_line(
+                f"vjp pullback: the cotangent must have the output's structure "
+                f"{output_tree}, got {cotangent_tree}"))
         for index, (ct, aval) in enumerate(zip(cotangent_leaves, out_avals)):
             ct_aval = core.get_aval(ct)
             expected = dtypes.tangent_dtype(aval.dtype)
@@ -142,14 +146,14 @@ def vjp(function, *primals, has_aux=False):
 
 def linear_ir_outputs(linear_ir, count):
     """The linear IR keeping only its first ``count`` outputs."""
-    from functrans.ir import dead_code_elimination
     return dead_code_elimination(linear_ir, [i < count for i in range(len(linear_ir.out_vars))])
 
 
 def _split_aux(output_tree, leaves, where):
     if output_tree.num_leaves == 0 or not _is_pair(output_tree):
-        raise TypeError(f"{where} with has_aux=True needs the function to return a pair "
-                        f"(output, aux), got a result of structure {output_tree}")
+        raise TypeError(at_user_line(
+            f"{where} with has_aux=True needs the function to return a pair "
+            f"(output, aux), got a result of structure {output_tree}"))
     output, aux = tree.unflatten(output_tree, leaves)
     output_leaves, new_tree = tree.flatten(output)
     return new_tree, output_leaves, aux
@@ -217,15 +221,6 @@ def _check_complex_outputs(outputs, where, holomorphic):
                 "function with complex outputs use vjp directly."))
 
 
-def _function_of_argnums(function, args, kwargs, argnums):
-    def partial_function(*differentiated):
-        full = list(args)
-        for number, value in zip(argnums, differentiated):
-            full[number] = value
-        return function(*full, **kwargs)
-    return partial_function
-
-
 def value_and_grad(function, argnums=0, has_aux=False, holomorphic=False):
     """``(function(*args), gradient)`` for a function with a real scalar output.
 
@@ -242,7 +237,7 @@ def value_and_grad(function, argnums=0, has_aux=False, holomorphic=False):
         single, numbers = _normalize_argnums(argnums, len(args), "grad")
         _check_differentiable(args, numbers, function, "grad")
         _check_complex_inputs(args, numbers, "grad", holomorphic)
-        partial_function = _function_of_argnums(function, args, kwargs, numbers)
+        partial_function = fix_arguments(function, args, numbers, kwargs)
         differentiated = [args[n] for n in numbers]
         result = vjp(partial_function, *differentiated, has_aux=has_aux)
         value, pullback = result[0], result[1]
@@ -264,6 +259,13 @@ def _check_scalar_output(value, function, holomorphic):
             f"grad needs {name} to return one scalar, but it returned {len(leaves)} values; "
             "use jacrev or vjp for several outputs (or has_aux=True to return extra data)"))
     aval = core.get_aval(leaves[0])
+    if aval.dtype.kind in "biu":
+        kind = "a boolean" if aval.dtype.kind == "b" else "an integer"
+        raise TypeError(at_user_line(
+            f"grad needs {name} to return a real float scalar, but it returned {kind} value "
+            f"({aval.str_short()}), and such outputs are not differentiable. Return a float "
+            "(e.g. compute the loss without comparisons or argmax, or .astype(float) if a zero "
+            "gradient is what you mean)"))
     if aval.shape == () and aval.dtype.kind in "fc":
         _check_complex_outputs(leaves, "grad", holomorphic)
     if aval.shape != () or aval.dtype.kind not in "fc":
@@ -316,7 +318,6 @@ def _jacobian_blocks(batched_results, out_leaves, in_leaves, sizes, basis_over_i
     ``basis_over_inputs``: the batch runs over input positions (jacfwd) rather than
     output positions (jacrev). Built from primitives so the Jacobian is differentiable.
     """
-    from functrans import lax
     blocks = []
     for out_index, out_leaf in enumerate(out_leaves):
         out_shape = core.get_aval(out_leaf).shape
@@ -326,17 +327,17 @@ def _jacobian_blocks(batched_results, out_leaves, in_leaves, sizes, basis_over_i
             if basis_over_inputs:
                 # (total_in, *out_shape): rows of this input, moved to the back.
                 part = batched_results[out_index]
-                part = lax.slice(part, (offset,) + (0,) * len(out_shape),
+                part = slice(part, (offset,) + (0,) * len(out_shape),
                                  (offset + size,) + out_shape)
-                part = lax.transpose(part, tuple(range(1, len(out_shape) + 1)) + (0,))
+                part = transpose(part, tuple(range(1, len(out_shape) + 1)) + (0,))
                 offset += size
             else:
                 # (total_out, *in_shape): rows of this output.
                 start = sum(core.get_aval(o).size for o in out_leaves[:out_index])
                 part = batched_results[in_index]
-                part = lax.slice(part, (start,) + (0,) * len(in_shape),
+                part = slice(part, (start,) + (0,) * len(in_shape),
                                  (start + core.get_aval(out_leaf).size,) + in_shape)
-            row.append(lax.reshape(part, out_shape + in_shape))
+            row.append(reshape(part, out_shape + in_shape))
         blocks.append(row)
     return blocks
 
@@ -346,7 +347,7 @@ def _differentiated_arguments(function, args, kwargs, argnums, where, holomorphi
     single, numbers = _normalize_argnums(argnums, len(args), where)
     _check_differentiable(args, numbers, function, where)
     _check_complex_inputs(args, numbers, where, holomorphic, complex_allowed=where == "jacrev")
-    partial_function = _function_of_argnums(function, args, kwargs, numbers)
+    partial_function = fix_arguments(function, args, numbers, kwargs)
     differentiated = tuple(args[n] for n in numbers)
     in_leaves, in_tree = tree.flatten(differentiated)
     _, flat_function, out_tree = _flat(partial_function, differentiated)
@@ -434,8 +435,9 @@ def linear_transpose(function, *primals):
     in_avals = [core.get_aval(x) for x in leaves]
     for index, aval in enumerate(in_avals):
         if not dtypes.is_inexact(aval.dtype):
-            raise TypeError(f"linear_transpose: input {index} is {aval.str_short()}; linear "
-                            "functions take floating-point inputs")
+            raise TypeError(at_user_line(
+                f"linear_transpose: input {index} is {aval.str_short()}; linear "
+                "functions take floating-point inputs"))
     linear_ir = trace_to_ir(flat_function, in_avals)
     output_tree = out_tree()
 
@@ -443,8 +445,9 @@ def linear_transpose(function, *primals):
         cotangent_leaves, cotangent_tree = tree.flatten(cotangents[0] if len(cotangents) == 1
                                                         else cotangents)
         if cotangent_tree != output_tree:
-            raise TypeError(f"linear_transpose: cotangents must have the output structure "
-                            f"{output_tree}, got {cotangent_tree}")
+            raise TypeError(at_user_line(
+                f"linear_transpose: cotangents must have the output structure "
+                f"{output_tree}, got {cotangent_tree}"))
         cotangents_in = ad.backward_pass(linear_ir, cotangent_leaves)
         return tree.unflatten(in_tree, [ad.zeros_like_aval(a) if c is None else c
                                         for c, a in zip(cotangents_in, in_avals)])
