@@ -247,7 +247,6 @@ betainccinv_p = special_primitive(
     lambda ans, a, b, y: ew.div(-1.0, _beta_density(a, b, ans)), arity=3)
 
 
-
 def _student_density(df, t):
     """The density of Student's t distribution with ``df`` degrees of freedom at ``t``."""
     half_df = ew.mul(df, 0.5)
@@ -280,8 +279,6 @@ stdtrit_p = special_primitive(
 
 # --- error functions and the normal distribution ---------------------------------------------
 
-erfc_p = special_primitive("erfc", *_scipy("erfc"),
-                           lambda ans, x: ew.mul(ew.exp(ew.neg(_square(x))), -2 / _SQRT_PI))
 erfinv_p = special_primitive("erfinv", *_scipy("erfinv"),
                              lambda ans, x: ew.mul(ew.exp(_square(ans)), _SQRT_PI / 2))
 erfcinv_p = special_primitive("erfcinv", *_scipy("erfcinv"),
@@ -387,11 +384,12 @@ y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over
 
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
  gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, gammaincinv, gammainccinv,
- betaincinv, betainccinv, stdtrit, erfc, erfinv, erfcinv, ndtr, ndtri,
- log_ndtr, spence, exp1, expi, expn, poch, hyp1f1, hyp2f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1,
- y0, y1) = map(_operation, (
-    zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
-    gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p, betainc_p,
-    gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p, stdtrit_p, erfc_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
-    poch_p, hyp1f1_p, hyp2f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p,
-    y1_p))
+ betaincinv, betainccinv, stdtrit, erfinv, erfcinv, ndtr, ndtri, log_ndtr, spence, exp1, expi,
+ expn, poch, hyp1f1, hyp2f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1, y0, y1) = map(
+    _operation, (
+        zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
+        gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p,
+        betainc_p, gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p, stdtrit_p,
+        erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
+        poch_p, hyp1f1_p, hyp2f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p,
+        j0_p, j1_p, y0_p, y1_p))
