@@ -603,6 +603,7 @@ CASES += [
     special("gammainccinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
     special("betaincinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
     special("betainccinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("stdtrit", _positive(1.0, 6.0), _positive(0.05, 0.95)),
     special("betainc_grad_a", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
             float_argnums=(2,)),
     special("betainc_grad_b", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),

@@ -57,7 +57,7 @@ DISCRETE = {
 CONTINUOUS_METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 DISCRETE_METHODS = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]
 QUANTILES = {"norm", "expon", "uniform", "laplace", "logistic", "cauchy", "truncnorm", "pareto",
-             "gamma", "chi2", "beta"}
+             "gamma", "chi2", "beta", "t"}
 
 
 def _cases():
@@ -136,6 +136,7 @@ GRADIENTS = {
     "gamma.ppf": (stats.gamma.ppf, (UNIT, POSITIVE, LOC, np.abs(SCALE))),
     "beta.ppf": (stats.beta.ppf, (UNIT, POSITIVE, POSITIVE[::-1])),
     "chi2.isf": (stats.chi2.isf, (UNIT, POSITIVE + 1)),
+    "t.ppf": (stats.t.ppf, (UNIT, POSITIVE + 1, LOC, np.abs(SCALE))),
     "expon.logcdf": (stats.expon.logcdf, (POSITIVE, LOC - 2, np.abs(SCALE))),
     "laplace.logpdf": (stats.laplace.logpdf, (REAL + 0.05, LOC, np.abs(SCALE))),
     "logistic.logcdf": (stats.logistic.logcdf, (REAL, LOC, np.abs(SCALE))),

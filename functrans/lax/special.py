@@ -246,6 +246,37 @@ betainccinv_p = special_primitive(
     lambda ans, a, b, y: ew.neg(ew.div(betainc_grad_b(a, b, ans), _beta_density(a, b, ans))),
     lambda ans, a, b, y: ew.div(-1.0, _beta_density(a, b, ans)), arity=3)
 
+
+def _student_density(df, t):
+    """The density of Student's t distribution with ``df`` degrees of freedom at ``t``."""
+    half_df = ew.mul(df, 0.5)
+    log_density = ew.sub(
+        ew.sub(ew.sub(gammaln(ew.add(half_df, 0.5)), gammaln(half_df)),
+               ew.mul(ew.log(ew.mul(df, math.pi)), 0.5)),
+        ew.mul(ew.add(half_df, 0.5), ew.log1p(ew.div(_square(t), df))))
+    return ew.exp(log_density)
+
+
+def _student_cdf_derivative_in_df(df, t):
+    """d/ddf of P(T <= t): the lower tail is betainc(df/2, 1/2, w) / 2 with w = df/(df + t**2)
+    (its derivative in w times dw/ddf written as one finite product, also at t = 0)."""
+    half_df, half = ew.mul(df, 0.5), _full_like(0.5, df)
+    spread = ew.add(df, _square(t))
+    w = ew.div(df, spread)
+    through_a = ew.mul(betainc_grad_a(half_df, half, w), 0.5)
+    through_w = ew.mul(
+        ew.exp(ew.sub(ew.mul(ew.sub(half_df, 1.0), ew.log(w)), betaln(half_df, half))),
+        ew.div(ew.abs(t), ew.mul(spread, ew.sqrt(spread))))
+    tail = ew.mul(ew.add(through_a, through_w), 0.5)
+    return ew.select(ew.lt(t, _full_like(0.0, t)), tail, ew.neg(tail))
+
+
+stdtrit_p = special_primitive(
+    "stdtrit", *_scipy("stdtrit"),
+    lambda ans, df, p: ew.neg(ew.div(_student_cdf_derivative_in_df(df, ans),
+                                     _student_density(df, ans))),
+    lambda ans, df, p: ew.div(1.0, _student_density(df, ans)), arity=2)
+
 # --- error functions and the normal distribution ---------------------------------------------
 
 erfinv_p = special_primitive("erfinv", *_scipy("erfinv"),
@@ -353,11 +384,12 @@ y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over
 
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
  gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, gammaincinv, gammainccinv,
- betaincinv, betainccinv, erfinv, erfcinv, ndtr, ndtri,
- log_ndtr, spence, exp1, expi, expn, poch, hyp1f1, hyp2f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1,
- y0, y1) = map(_operation, (
-    zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
-    gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p, betainc_p,
-    gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p, erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
-    poch_p, hyp1f1_p, hyp2f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p, j0_p, j1_p, y0_p,
-    y1_p))
+ betaincinv, betainccinv, stdtrit, erfinv, erfcinv, ndtr, ndtri, log_ndtr, spence, exp1, expi,
+ expn, poch, hyp1f1, hyp2f1, iv, ive, jv, yv, yn, i0, i1, i0e, i1e, j0, j1, y0, y1) = map(
+    _operation, (
+        zeta_p, gammaln_p, digamma_p, gamma_p, rgamma_p, gammasgn_p, beta_p, betaln_p, binom_p,
+        gammainc_grad_a_p, gammainc_p, gammaincc_p, betainc_grad_a_p, betainc_grad_b_p,
+        betainc_p, gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p, stdtrit_p,
+        erfinv_p, erfcinv_p, ndtr_p, ndtri_p, log_ndtr_p, spence_p, exp1_p, expi_p, expn_p,
+        poch_p, hyp1f1_p, hyp2f1_p, iv_p, ive_p, jv_p, yv_p, yn_p, i0_p, i1_p, i0e_p, i1e_p,
+        j0_p, j1_p, y0_p, y1_p))

@@ -32,7 +32,7 @@ CYTHON_KERNELS = {
     "gammainc": ("gammainc", 2),
     "gammaincc": ("gammaincc", 2), "gammaincinv": ("gammaincinv", 2),
     "gammainccinv": ("gammainccinv", 2), "betaincinv": ("betaincinv", 3),
-    "betainccinv": ("betainccinv", 3), "erfc": ("erfc", 1), "erfinv": ("erfinv", 1),
+    "betainccinv": ("betainccinv", 3), "stdtrit": ("stdtrit", 2), "erfc": ("erfc", 1), "erfinv": ("erfinv", 1),
     "erfcinv": ("erfcinv", 1), "ndtr": ("ndtr", 1), "ndtri": ("ndtri", 1),
     "log_ndtr": ("log_ndtr", 1), "i0": ("i0", 1), "i1": ("i1", 1), "i0e": ("i0e", 1),
     "i1e": ("i1e", 1), "iv": ("iv", 2), "ive": ("ive", 2), "j0": ("j0", 1), "j1": ("j1", 1),

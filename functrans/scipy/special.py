@@ -28,8 +28,8 @@ __all__ = [
     "factorial", "gamma", "gammainc", "gammaincc", "gammainccinv", "gammaincinv", "gammaln",
     "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv",
     "kl_div", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
-    "poch", "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py", "xlogy",
-    "y0", "y1", "yn", "yv", "zeta",
+    "poch", "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "stdtrit", "xlog1py",
+    "xlogy", "y0", "y1", "yn", "yv", "zeta",
 ]
 
 
@@ -92,6 +92,7 @@ gammaincinv = _elementwise(_scipy.gammaincinv, _special.gammaincinv)
 gammainccinv = _elementwise(_scipy.gammainccinv, _special.gammainccinv)
 betaincinv = _elementwise(_scipy.betaincinv, _special.betaincinv)
 betainccinv = _elementwise(_scipy.betainccinv, _special.betainccinv)
+stdtrit = _elementwise(_scipy.stdtrit, _special.stdtrit)
 erf = _elementwise(_scipy.erf, lax.erf)
 erfc = _elementwise(_scipy.erfc, lax.erfc)
 erfinv = _elementwise(_scipy.erfinv, _special.erfinv)

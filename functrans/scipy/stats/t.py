@@ -61,6 +61,20 @@ def sf(x, df, loc=0, scale=1):
     return nan_unless(valid, _standard_cdf(-z, df))
 
 
+def ppf(q, df, loc=0, scale=1):
+    q, df, loc, scale = promote(q, df, loc, scale)
+    valid = fnp.logical_and(fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1)),
+                            fnp.logical_and(fnp.greater(df, 0), fnp.greater(scale, 0)))
+    return nan_unless(valid, loc + scale * special.stdtrit(df, q))
+
+
+def isf(q, df, loc=0, scale=1):
+    q, df, loc, scale = promote(q, df, loc, scale)
+    valid = fnp.logical_and(fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1)),
+                            fnp.logical_and(fnp.greater(df, 0), fnp.greater(scale, 0)))
+    return nan_unless(valid, loc - scale * special.stdtrit(df, q))
+
+
 def logcdf(x, df, loc=0, scale=1):
     return fnp.log(cdf(x, df, loc, scale))
 
