@@ -138,7 +138,7 @@ class Primitive:
         return abstract_eval
 
     def bind(self, *args, **params):
-        return _state.trace.process_primitive(self, args, params)
+        return trace_state.trace.process_primitive(self, args, params)
 
     def __repr__(self):
         return self.name
@@ -158,14 +158,35 @@ class Trace:
     def process_primitive(self, primitive, args, params):
         raise NotImplementedError
 
+    def unpack(self, tracer_type, values):
+        """The two parts (``tracer_type.parts(tracer)``) of each value that is this trace's
+        tracer of ``tracer_type``; any other value is a constant to this trace: itself and
+        ``None``. Returns two lists, e.g. the primals and tangents of JVP, the values and batch
+        axes of vmap. ``parts`` is an ``operator.attrgetter`` of the tracer class (no Python
+        call per value: this runs for every primitive under a transform).
+        """
+        parts = tracer_type.parts
+        firsts, seconds = [], []
+        for x in values:
+            if type(x) is tracer_type and x.owner is self:
+                first, second = parts(x)
+                firsts.append(first)
+                seconds.append(second)
+            else:
+                if isinstance(x, Tracer):
+                    self.check_foreign(x)
+                firsts.append(x)
+                seconds.append(None)
+        return firsts, seconds
+
     def check_foreign(self, tracer):
         """A tracer this trace does not own is a constant to it, unless its transform is over."""
-        if not tracer._trace.alive:
+        if not tracer.owner.alive:
             raise escaped_tracer_error(tracer)
 
     def run_under_parent(self, function, *args, **kwargs):
         """Run ``function`` with this trace's parent as the current trace."""
-        state = _state
+        state = trace_state
         previous = state.trace
         state.trace = self.parent
         try:
@@ -176,7 +197,7 @@ class Trace:
 
 def escaped_tracer_error(tracer):
     return EscapedTracerError(at_user_line(
-        f"a traced value {tracer.aval.str_short()} from {tracer._trace.transform_name} was "
+        f"a traced value {tracer.aval.str_short()} from {tracer.owner.transform_name} was "
         "used after that transform finished (it escaped, e.g. stored in a global or a list "
         "outside the function). Return values from the transformed function instead of "
         "storing them elsewhere."
@@ -215,8 +236,7 @@ class DebugNansEvalTrace(EvalTrace):
             if call is not None:
                 # A compiled or called sub-IR: run it again primitive by primitive to find
                 # the one that made the NaN.
-                from functrans.ir import eval_ir
-                eval_ir(call, *args)
+                call.evaluate(*args)
             raise FloatingPointError(at_user_line(
                 f"debug_nans: the primitive '{primitive.name}' produced NaN"))
         return out
@@ -238,13 +258,15 @@ class _TraceState(threading.local):
     trace = EVAL_TRACE
 
 
-_state = _TraceState()
+#: The current trace of this thread (``trace_state.trace``), read directly by the eager fast
+#: paths (functrans.numpy, jit), where one attribute read matters.
+trace_state = _TraceState()
 
 
 def _use_debug_nans(enabled):
     bottom = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
-    if _state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
-        _state.trace = bottom
+    if trace_state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
+        trace_state.trace = bottom
     _TraceState.trace = bottom
 
 
@@ -252,7 +274,7 @@ config.watch("debug_nans", _use_debug_nans)
 
 
 def current_trace():
-    return _state.trace
+    return trace_state.trace
 
 
 class new_trace:
@@ -265,15 +287,15 @@ class new_trace:
     __slots__ = ("trace", "previous")
 
     def __init__(self, trace_type, *args):
-        self.trace = trace_type(_state.trace, *args)
+        self.trace = trace_type(trace_state.trace, *args)
 
     def __enter__(self):
-        self.previous = _state.trace
-        _state.trace = self.trace
+        self.previous = trace_state.trace
+        trace_state.trace = self.trace
         return self.trace
 
     def __exit__(self, *exc_info):
-        _state.trace = self.previous
+        trace_state.trace = self.previous
         self.trace.alive = False
 
 
@@ -283,7 +305,8 @@ class Tracer:
     :mod:`functrans.numpy`, so a tracer reads like a NumPy array.
     """
 
-    __slots__ = ("_trace",)
+    #: ``owner``: the trace that made this tracer (the only one that unpacks it)
+    __slots__ = ("owner",)
     __array_priority__ = 1000
 
     @property
@@ -342,12 +365,12 @@ class Tracer:
         )
 
     def __repr__(self):
-        return f"Traced<{self.aval.str_short()}>({self._trace.transform_name})"
+        return f"Traced<{self.aval.str_short()}>({self.owner.transform_name})"
 
 
 def concretization_message(tracer):
     return at_user_line(
-        f"a traced value {tracer.aval.str_short()} under {tracer._trace.transform_name} was "
+        f"a traced value {tracer.aval.str_short()} under {tracer.owner.transform_name} was "
         "used where Python needs a concrete value (`if`, `while`, `bool()`, `int()`, "
         "`float()`, an index or a shape). Its value is not known while the function is "
         "being transformed. Use functrans.numpy.where or functrans.lax.cond / switch for "

@@ -39,6 +39,8 @@ import numpy as np
 
 import functrans.numpy as fnp
 from functrans import core, tree
+from functrans.transforms.differentiation import value_and_grad
+from functrans.transforms.jit import jit as jit_transform
 
 __all__ = [
     "AdamState",
@@ -371,9 +373,6 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     >>> np.round(result.params, 6)
     array([3., 3.])
     """
-    from functrans.differentiation import value_and_grad
-    from functrans.transforms.jit import jit as jit_transform
-
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"functrans.optim.minimize: steps must be an integer >= 0, "
                          f"got {steps!r}")

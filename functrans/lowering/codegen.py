@@ -18,7 +18,7 @@ from functrans.lowering import rules
 
 #: Names the generated code refers to, which the IR's variables must not shadow.
 _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "float", "bool",
-             "abs", "len", "print", "type", "object", "list", "tuple", "matmul"}
+             "abs", "len", "print", "type", "object", "list", "tuple", "matmul", "complex"}
 
 #: A loop runs in parallel from this much work: its elements, each weighted by 1 plus
 #: COSTLY_WEIGHT per costly operation (rules.COSTLY) fused into it. Below it, threads save
@@ -39,22 +39,26 @@ def dtype_expression(dtype):
     return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
 
 
+def _float_text(number):
+    if np.isnan(number):
+        return "np.nan"
+    if np.isinf(number):
+        return "np.inf" if number > 0 else "-np.inf"
+    return repr(number)
+
+
 def literal_expression(value, dtype):
     value = np.asarray(value)[()]
     if dtype.kind == "b":
         return repr(bool(value))
     if dtype.kind == "f":
-        number = float(value)
-        if np.isnan(number):
-            text = "np.nan"
-        elif np.isinf(number):
-            text = "np.inf" if number > 0 else "-np.inf"
-        else:
-            text = repr(number)
+        text = _float_text(float(value))
         return text if dtype == np.float64 else f"np.{dtype.name}({text})"
     if dtype.kind in "iu":
         return repr(int(value)) if dtype == np.int64 else f"np.{dtype.name}({int(value)})"
-    return f"np.{dtype.name}({complex(value)!r})"
+    # complex: built from its parts, so infinite and NaN parts have a spelling numba reads
+    value = complex(value)
+    return f"np.{dtype.name}(complex({_float_text(value.real)}, {_float_text(value.imag)}))"
 
 
 def cast(expression, dtype):
@@ -62,10 +66,6 @@ def cast(expression, dtype):
     if dtype in (np.float64, np.int64, np.bool_):
         return expression
     return f"{dtype_expression(dtype)}({expression})"
-
-
-def index_text(index):
-    return "[" + ", ".join(index) + "]" if index else ""
 
 
 class FusionPlan:
@@ -456,6 +456,8 @@ class LoopBody:
 def generate_functions(ir, function_name="kernel"):
     """The functions ``(name, source, uses_prange)`` of the module for ``ir`` (already
     optimised): the functions of its sub-IRs first, ``function_name`` last."""
+    if keyword.iskeyword(function_name) or function_name in _RESERVED:
+        function_name = f"kernel_{function_name}"  # jit(lax.complex) must not hide complex()
     module = Module()
     module.names.add(function_name)
     writer = KernelWriter(ir, module)

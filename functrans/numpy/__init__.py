@@ -13,7 +13,10 @@ import numpy as _np
 
 from functrans.core import Tracer as _Tracer
 
-from functrans.numpy import _array_methods
+from functrans.numpy import _array_methods, fft
+from functrans.numpy._complex import (
+    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, real_if_close,
+)
 from functrans.numpy._creation import (
     arange, array, asarray, empty, empty_like, eye, full, full_like, identity, linspace, ones,
     ones_like, zeros, zeros_like,
@@ -141,3 +144,5 @@ nan = _np.nan
 newaxis = None
 
 _array_methods.install(_sys.modules[__name__])
+
+from functrans.numpy import linalg  # noqa: E402 (its functions build on the names above)

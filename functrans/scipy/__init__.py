@@ -1,2 +1,2 @@
-"""SciPy's names on functrans: ``functrans.scipy.special``, ``functrans.scipy.signal``."""
-from functrans.scipy import signal, special
+"""SciPy's names on functrans: ``functrans.scipy.special``, ``linalg``, ``signal``, ``stats``."""
+from functrans.scipy import linalg, signal, special, stats

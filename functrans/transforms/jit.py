@@ -17,6 +17,7 @@ import numpy as np
 from functrans import core, tree
 from functrans.config import config
 from functrans.errors import at_user_line
+from functrans.lowering import rules as lowering_rules
 from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
@@ -33,7 +34,6 @@ class CompiledIR:
     """An IR compiled to a numba function, with NumPy values in and out."""
 
     def __init__(self, ir, name):
-        from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
         from functrans.lowering.codegen import generate_functions
         from functrans.lowering.compile import compile_module, module_source
         from functrans.lowering.optimize import optimize
@@ -141,13 +141,6 @@ def _jit_call_impl(*args, call, name):
 
 # --- jit_call under the other transforms --------------------------------------------
 
-def _jit_call_jvp(primals, tangents, *, call, name):
-    jvp_call, arguments = ad.jvp_of_call(call, primals, tangents)
-    results = jit_call_p.bind(*arguments, call=jvp_call, name=f"jvp_{name}")
-    count = len(call.out_vars)
-    return results[:count], results[count:]
-
-
 def _jit_call_partial_eval(trace, args, params):
     call, name = params["call"], params["name"]
     unknown_inputs = [trace.is_unknown(x) for x in args]
@@ -165,36 +158,10 @@ def _jit_call_partial_eval(trace, args, params):
     return [next(unknown_results) if unknown else next(known_outputs) for unknown in unknown_outputs]
 
 
-def _jit_call_transpose(cotangents, *inputs, call, name):
-    linear = [ad.is_undefined(x) for x in inputs]
-    known = [x for x in inputs if not ad.is_undefined(x)]
-    out_avals = call.out_avals
-    cotangents = [ad.zeros_like_aval(aval) if c is None else c for c, aval in zip(cotangents, out_avals)]
-
-    def transposed(*known_and_cotangents):
-        known_values = iter(known_and_cotangents[:len(known)])
-        full = [x if is_linear else next(known_values) for x, is_linear in zip(inputs, linear)]
-        cotangents_in = ad.backward_pass(call, list(known_and_cotangents[len(known):]), full)
-        return [ad.instantiate(c, ad.zeros_like_aval(x.aval))
-                for c, x, is_linear in zip(cotangents_in, inputs, linear) if is_linear]
-
-    arguments = known + cotangents
-    transposed_ir, consts = trace_to_ir(transposed, [core.get_aval(a) for a in arguments]).hoist_consts()
-    results = iter(jit_call_p.bind(*consts, *arguments, call=transposed_ir, name=f"transpose_{name}"))
-    return [next(results) if is_linear else None for is_linear in linear]
-
-
-def _jit_call_batch(values, batch_axes, *, call, name):
-    size = vmap.batch_size(values, batch_axes)
-    batched_ir, consts = vmap.batch_ir(call, batch_axes, size)
-    out = jit_call_p.bind(*consts, *values, call=batched_ir, name=f"vmap_{name}")
-    return out, [0] * len(out)
-
-
-ad.jvp_rules[jit_call_p] = _jit_call_jvp
-ad.transpose_rules[jit_call_p] = _jit_call_transpose
+ad.defcall(jit_call_p)
 partial_eval_rules[jit_call_p] = _jit_call_partial_eval
-vmap.batch_rules[jit_call_p] = _jit_call_batch
+vmap.defcall(jit_call_p)
+lowering_rules.INLINED.add(jit_call_p)
 
 
 # --- the user-facing function ------------------------------------------------------------
@@ -256,7 +223,7 @@ class JittedFunction:
         self.kernels = []
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self._has_static and core._state.trace is core.EVAL_TRACE:
+        if not kwargs and not self._has_static and core.trace_state.trace is core.EVAL_TRACE:
             # The common call: plain arrays and numbers, keyed without flattening a pytree.
             try:
                 run = self._flat_runners.get(tuple(map(_plain_leaf_key, args)))
@@ -326,7 +293,7 @@ class JittedFunction:
     def _call(self, args, kwargs):
         key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
         traced_inputs = any(isinstance(x, core.Tracer) for x in leaves)
-        if core._state.trace is not core.EVAL_TRACE or traced_inputs:
+        if core.trace_state.trace is not core.EVAL_TRACE or traced_inputs:
             ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
             outputs = jit_call_p.bind(*consts, *leaves, call=ir, name=self.__name__)
             return tree.unflatten(out_tree, outputs)
