@@ -76,9 +76,6 @@ MISSING_ON_PURPOSE = {
                       "size; call numpy.trim_zeros on concrete arrays",
         "polydiv": "NumPy trims the remainder's leading zeros, so its length depends on the "
                    "values; call numpy.polydiv on concrete arrays",
-        "polyfit": "a least-squares solve: belongs with numpy.linalg.lstsq (i14la)",
-        "roots": "eigenvalues of the companion matrix: belongs with numpy.linalg.eigvals (i14la)",
-        "i0": "the modified Bessel function: built with scipy.special.i0 (i14sp)",
         "angle": "complex numbers (i14fft)",
         "conj": "complex numbers (i14fft)",
         "conjugate": "complex numbers (i14fft)",
@@ -88,16 +85,15 @@ MISSING_ON_PURPOSE = {
         "iscomplexobj": "complex numbers (i14fft)",
         "isreal": "complex numbers (i14fft)",
         "isrealobj": "complex numbers (i14fft)",
-        "sort_complex": "complex numbers (i14fft)",
     },
     "scipy.signal": {
-        "fftconvolve": "FFT-based: after numpy.fft lands (i14fft); convolve's direct method "
-                       "gives the same values",
-        "csd": "spectral estimation on top of numpy.fft: after it lands (i14fft)",
-        "welch": "spectral estimation on top of numpy.fft: after it lands (i14fft)",
-        "stft": "spectral estimation on top of numpy.fft: after it lands (i14fft)",
-        "istft": "spectral estimation on top of numpy.fft: after it lands (i14fft)",
-        "detrend": "a least-squares fit per segment: after numpy.linalg lands (i14la)",
+        "fftconvolve": "not yet built on numpy.fft; convolve's direct method gives the same "
+                       "values",
+        "csd": "spectral estimation: not yet built on numpy.fft",
+        "welch": "spectral estimation: not yet built on numpy.fft",
+        "stft": "spectral estimation: not yet built on numpy.fft",
+        "istft": "spectral estimation: not yet built on numpy.fft",
+        "detrend": "a least-squares fit per segment: not yet built on numpy.linalg.lstsq",
     },
 }
 

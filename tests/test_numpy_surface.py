@@ -341,3 +341,25 @@ def test_numpy_calls_on_tracers_reach_the_new_functions():
         np.testing.assert_allclose(g, e, rtol=1e-12)
     with pytest.raises(TypeError, match="size="):
         functrans.make_jaxpr(lambda x: np.unique_values(x))(A)
+
+
+def test_polyfit_roots_i0_and_sort_complex_match_numpy():
+    x = np.linspace(0.0, 1.0, 8)
+    y = np.sin(3 * x) + 0.1 * rng.standard_normal(8)
+    weights = rng.random(8) + 0.5
+    np.testing.assert_allclose(traced(lambda a, b: fnp.polyfit(a, b, 3))(x, y),
+                               np.polyfit(x, y, 3), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(traced(lambda a, b: fnp.polyfit(a, b, 2, w=weights))(x, y),
+                               np.polyfit(x, y, 2, w=weights), rtol=1e-10, atol=1e-12)
+    check_grads(lambda b: fnp.sum(fnp.polyfit(x, b, 2) ** 2), (y,), order=1)
+    cubic = np.array([1.0, -6.0, 11.0, -6.0])
+    np.testing.assert_allclose(
+        np.sort_complex(traced(lambda p: fnp.roots(p, strip_zeros=False))(cubic)),
+        np.sort_complex(np.roots(cubic)), atol=1e-10)
+    values = np.array([3 + 1j, 1 + 2j, 1 + 1j])
+    np.testing.assert_array_equal(traced(fnp.sort_complex)(values), np.sort_complex(values))
+    for argument in (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0], np.float32)):
+        got, expected = traced(fnp.i0)(argument), np.i0(argument)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    check_grads(lambda v: fnp.sum(fnp.i0(v)), (np.array([0.3, 1.2]),), order=2)

@@ -8,11 +8,8 @@ one more solve instead of differentiating through every step.
 """
 import numpy as np
 
-from functrans import lax
-from functrans.custom_derivatives import custom_vjp
-from functrans.differentiation import vjp
+from functrans import custom_vjp, lax, vjp, vmap
 from functrans.flatten_util import ravel_pytree
-from functrans.transforms.vmap import vmap
 
 __all__ = ["odeint"]
 

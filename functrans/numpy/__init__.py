@@ -52,7 +52,8 @@ from functrans.numpy._differences import (
     vander,
 )
 from functrans.numpy._elementwise_compositions import (
-    cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, gcd, heaviside, isneginf, lcm,
+    cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, gcd, heaviside, i0,
+    isneginf, lcm,
     isposinf, ldexp, logaddexp2, modf, nan_to_num, rad2deg, radians, signbit,
 )
 from functrans.numpy._functional import apply_along_axis, apply_over_axes, fromfunction
@@ -71,7 +72,7 @@ from functrans.numpy._nan_reductions import (
 )
 from functrans.numpy._padding import pad
 from functrans.numpy._polynomials import (
-    poly, polyadd, polyder, polyint, polymul, polysub, polyval,
+    poly, polyadd, polyder, polyfit, polyint, polymul, polysub, polyval, roots, sort_complex,
 )
 from functrans.numpy._rearranging import delete, fliplr, flipud, insert, resize, rollaxis, rot90
 from functrans.numpy._selection import (

@@ -228,3 +228,12 @@ def lcm(x1, x2, /):
     divisor = gcd(x1, x2)
     safe = where(equal(divisor, 0), 1, divisor)
     return abs_(multiply(floor_divide(x1, safe), x2))
+
+
+@numpy_when_eager(np.i0)
+def i0(x):
+    """NumPy's ``i0``: the modified Bessel function of the first kind, order 0."""
+    from functrans.scipy.special import i0 as bessel_i0  # here: scipy builds on numpy
+    x = array_operand(x)
+    dtype = np.i0(np.ones(1, aval(x).dtype)).dtype
+    return bessel_i0(x.astype(dtype)).astype(dtype)

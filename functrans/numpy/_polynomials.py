@@ -95,3 +95,61 @@ def poly(seq_of_zeros):
         factor = concatenate([np.ones(1, dtype), multiply(roots[index:index + 1], -1)], 0)
         coefficients = convolve(coefficients, factor)
     return coefficients
+
+
+@numpy_when_eager(np.polyfit)
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """NumPy's ``polyfit``: the least-squares polynomial of degree ``deg`` (highest power
+    first), with optional weights ``w``; ``full`` and ``cov`` are not supported."""
+    from functrans.numpy import linalg
+    from functrans.numpy._differences import vander
+    if full or cov:
+        raise NotImplementedError("polyfit(full=True) and polyfit(cov=True) are not supported")
+    x, y = array_operand(x), array_operand(y)
+    x = x.astype(np.float64) if aval(x).dtype.kind not in "fc" else x
+    design = vander(x, deg + 1)
+    if w is not None:
+        w = array_operand(w)
+        design = multiply(design, reshape_weights(w, 1))
+        y = multiply(y, reshape_weights(w, aval(y).ndim - 1))
+    # NumPy scales the columns to unit norm before solving, for conditioning.
+    from functrans.numpy._reductions import sum as sum_
+    from functrans.numpy._ufuncs import sqrt
+    scale = sqrt(sum_(multiply(design, design), axis=0))
+    coefficients = linalg.lstsq(divide(design, scale), y, rcond=rcond)[0]
+    return divide(coefficients.T, scale).T
+
+
+def reshape_weights(w, trailing):
+    from functrans.numpy._shapes import reshape
+    return reshape(w, aval(w).shape + (1,) * trailing)
+
+
+def roots(p, *, strip_zeros=True):
+    """NumPy's ``roots``: the eigenvalues of the companion matrix (complex). Traced,
+    leading zeros cannot be stripped (the count would depend on the values): pass
+    ``strip_zeros=False``, as in JAX, and a nonzero leading coefficient."""
+    from functrans.numpy import linalg
+    from functrans.numpy._dispatch import Tracer
+    from functrans.numpy._shapes import concatenate as join, reshape
+    p = atleast_1d(array_operand(p))
+    if not isinstance(p, Tracer):
+        return np.roots(p)
+    if strip_zeros:
+        raise TypeError("roots of traced coefficients: pass strip_zeros=False (leading and "
+                        "trailing zeros cannot be stripped from traced values)")
+    degree = aval(p).shape[0] - 1
+    if degree < 1:
+        return np.zeros(0, np.complex128)
+    first_row = reshape(divide(multiply(p[1:], -1), p[0]), (1, degree))
+    below = np.eye(degree - 1, degree, dtype=aval(first_row).dtype)
+    return linalg.eigvals(join([first_row, below], 0))
+
+
+@numpy_when_eager(np.sort_complex)
+def sort_complex(a):
+    """NumPy's ``sort_complex``: sorted by real part, then imaginary part, as complex."""
+    from functrans.numpy._sorting import sort
+    a = array_operand(a)
+    dtype = np.sort_complex(np.ones(1, aval(a).dtype)).dtype
+    return sort(a.astype(dtype), axis=-1)

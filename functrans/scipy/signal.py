@@ -53,7 +53,7 @@ def convolve(in1, in2, mode="full", method="auto"):
     """SciPy's ``convolve`` of two n-d arrays: modes 'full', 'same' (in1's shape, centred)
     and 'valid' (where one fully overlaps the other).
 
-    >>> import functrans
+    >>> import numpy as np
     >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
     array([0. , 1. , 2.5, 4. , 1.5])
     """
