@@ -103,6 +103,13 @@ def compile_module(functions):
     return dispatcher, key
 
 
+def compile_for(dispatcher, args):
+    """Compile ``dispatcher`` for the types of ``args`` (or load it from the disk cache),
+    without running it."""
+    typeof = _numba().typeof
+    dispatcher.compile(tuple(typeof(arg) for arg in args))
+
+
 def _load_module(text, name):
     """Module ``name`` made of ``text``: a file in the cache directory, or only in memory.
 
