@@ -5,13 +5,12 @@ One thread, not one per kernel: numba compiles under a global lock anyway, so mo
 threads would only wait, and a queue compiles first what was called first.
 
 The thread is a daemon: a process that ends while a kernel is compiling does not wait for
-it (the interpreter tier served its calls). It runs at the lowest scheduling priority
-(Linux applies ``nice`` per thread), so that on a small machine the user's own work and
-its BLAS threads keep the cores; the compile takes what they leave.
+it (the interpreter tier served its calls). It runs at the process's priority: at the
+lowest (``nice`` 19, which Linux applies per thread) a compile on a busy shared machine
+did not finish in two minutes, while the calls it would have sped up ran on.
 """
 import atexit
 import collections
-import os
 import threading
 
 _jobs = collections.deque()
@@ -32,10 +31,6 @@ def submit(job):
 
 
 def _work():
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):  # not Linux, or not permitted: the default priority
-        pass
     while True:
         with _condition:
             while not _jobs and not _stopping:
