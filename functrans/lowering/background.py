@@ -11,9 +11,11 @@ did not finish in two minutes, while the calls it would have sped up ran on.
 """
 import atexit
 import collections
+import logging
 import threading
 
 _jobs = collections.deque()
+_idle_jobs = collections.deque()
 _condition = threading.Condition()
 _worker = None
 _stopping = False
@@ -21,9 +23,19 @@ _stopping = False
 
 def submit(job):
     """Run ``job()`` on the compile thread, after the jobs submitted before it."""
+    _add(_jobs, [job])
+
+
+def submit_when_idle(jobs):
+    """Run each of ``jobs`` on the compile thread when no job of :func:`submit` waits: a
+    kernel asked for meanwhile waits for one of them at most."""
+    _add(_idle_jobs, jobs)
+
+
+def _add(queue, jobs):
     global _worker
     with _condition:
-        _jobs.append(job)
+        queue.extend(jobs)
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_work, name="functrans-compile", daemon=True)
             _worker.start()
@@ -33,12 +45,15 @@ def submit(job):
 def _work():
     while True:
         with _condition:
-            while not _jobs and not _stopping:
+            while not _jobs and not _idle_jobs and not _stopping:
                 _condition.wait()
             if _stopping:
                 return
-            job = _jobs.popleft()
-        job()
+            job = (_jobs or _idle_jobs).popleft()
+        try:
+            job()
+        except Exception:  # a job reports its own errors; the thread serves the next one
+            logging.getLogger("functrans.jit").exception("functrans: a background job failed")
 
 
 @atexit.register
@@ -48,4 +63,5 @@ def _stop():
     with _condition:
         _stopping = True
         _jobs.clear()
+        _idle_jobs.clear()
         _condition.notify_all()

@@ -141,6 +141,7 @@ class CompiledIR:
         self.requested_at = time.perf_counter()
         from functrans.lowering import background
         background.submit(functools.partial(self._build_in_background, args))
+        _precompile_support_code_once()
 
     def _build_in_background(self, args):
         try:
@@ -250,6 +251,14 @@ class CompiledIR:
                     converted = list(args)
                 converted[i] = args[i][()]
         return args if converted is None else converted
+
+
+@functools.cache
+def _precompile_support_code_once():
+    """The first background compile also has the compile thread, when it has no kernel to
+    compile, build the support code every kernel links (once per cache directory)."""
+    from functrans import precompile
+    precompile.precompile_when_idle()
 
 
 def _failing_line(error_text, source):
