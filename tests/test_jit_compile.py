@@ -24,6 +24,14 @@ def test_batched_products_match_einsum_and_use_the_precompiled_helpers():
     assert "] = matmul(" not in body, body
 
 
+def test_a_product_with_a_scalar_operand_inside_a_gradient():
+    # dot_general of a vector and a 0-d value (a contraction over nothing) reaches the
+    # batched path with a scalar operand
+    product = jit(lambda x, s: lax.dot_general(x, s, (((), ()), ((), ()))))
+    x = np.arange(3.0)
+    np.testing.assert_allclose(product(x, np.float64(0.5)), 0.5 * x, rtol=1e-15)
+
+
 def test_hessian_with_a_batched_product_matches_the_closed_form():
     rng = np.random.default_rng(1234)
     A = rng.standard_normal((6, 6)) / np.sqrt(6)
@@ -42,7 +50,7 @@ def test_precompile_covers_every_support_function_in_both_float_types():
     for module_name in compile_module.SUPPORT_MODULES:
         module = compile_module.support_module(module_name)
         named = {name for m, name, _ in signatures if m == module_name}
-        wanted = {name for name in module.__all__ if name not in ("permuted", "reshaped")}
+        wanted = {name for name in module.__all__ if name not in ("contiguous", "permuted", "reshaped")}
         assert wanted <= named, (module_name, wanted - named)
     for dtype in ("float64", "float32"):
         assert any(str(types[0]) == dtype for _, _, types in signatures)

@@ -17,7 +17,7 @@ from numba import njit
 
 from functrans.config import config
 
-__all__ = ["matmul", "matmul_nt", "matmul_tn", "matmul_tt", "permuted", "reshaped"]
+__all__ = ["matmul", "matmul_nt", "matmul_tn", "matmul_tt", "contiguous", "permuted", "reshaped"]
 
 _compile = njit(cache=config.disk_cache, nogil=True)
 
@@ -40,6 +40,12 @@ def matmul_nt(a, b):
 @_compile
 def matmul_tt(a, b):
     return np.dot(np.ascontiguousarray(a).T, np.ascontiguousarray(b).T)
+
+
+@_compile
+def contiguous(a):
+    """``a`` as a C-contiguous array (a scalar as an array of one element)."""
+    return np.ascontiguousarray(a)
 
 
 @_compile

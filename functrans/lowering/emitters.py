@@ -14,6 +14,8 @@ def _as_contiguous(name, permutation):
     """``name`` permuted by ``permutation`` as a C-contiguous array, through
     functrans.lowering.blas (compiled once per machine: numba's own transpose and reshape
     cost seconds of compile in every kernel); reshape it with ``reshaped``."""
+    if permutation == tuple(range(len(permutation))):
+        return f"contiguous({name})"
     return f"permuted({name}, {permutation!r})"
 
 
