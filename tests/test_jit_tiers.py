@@ -192,3 +192,19 @@ def test_eight_threads_during_the_background_compile_share_one_compile(backgroun
     function.lower(X, 0.7).compile()
     assert len(compiles) == 1 and function.compile_count == 1
     _assert_close(function(X, 0.7), expected)
+
+
+def test_minimize_waits_for_the_kernel_after_its_first_step(background, gated_compile):
+    from functrans import optim
+    gate, compiles, interpreted = gated_compile
+    gate.set()
+    target = np.linspace(-1.0, 2.0, 5)
+
+    def loss(w):
+        return fnp.sum((w - target) ** 2)
+
+    tiered = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False)
+    eager = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False, jit=False)
+    np.testing.assert_allclose(tiered.history, eager.history, rtol=1e-12)
+    np.testing.assert_allclose(tiered.params, eager.params, rtol=1e-12)
+    assert len(interpreted) == 1 and len(compiles) == 1  # then 19 steps on the kernel
