@@ -44,7 +44,6 @@ def data(steps, batch_size=128):
 
 def run_functrans(batches):
     import numpy as np
-    import functrans
     import functrans.numpy as fnp
     from functrans import nn, optim
 
