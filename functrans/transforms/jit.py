@@ -79,7 +79,6 @@ class CompiledIR:
         self._lock = threading.RLock()
         self._done = threading.Event()
         self._requested = False
-        self.requested_at = None
         self._warned = False
         self._on_ready = []
 
@@ -138,7 +137,6 @@ class CompiledIR:
             if self._requested:
                 return
             self._requested = True
-        self.requested_at = time.perf_counter()
         from functrans.lowering import background
         background.submit(functools.partial(self._build_in_background, args))
         _precompile_support_code_once()
