@@ -394,7 +394,8 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     bar = _progress_bar(steps, description, progress) if progress else None
     history = []
     try:
-        for _ in range(steps):
+        for number in range(steps):
+            arguments = (params, state) if batch_iterator is None else None
             if batch_iterator is None:
                 params, state, value = step(params, state)
             else:
@@ -402,7 +403,12 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
                     batch = next(batch_iterator)
                 except StopIteration:
                     break
-                params, state, value = step(params, state, batch)
+                arguments = (params, state, batch)
+                params, state, value = step(*arguments)
+            if jit and number == 0 and steps > 1:
+                # The first step ran on jit's interpreter tier; a loop is where the kernel
+                # pays, and interpreting beside its compile slows both: wait for it.
+                step.lower(*arguments).compile()
             history.append(float(value))
             if bar is not None:
                 bar.set_postfix_str(f"loss={history[-1]:.4g}", refresh=False)

@@ -126,10 +126,12 @@ def _dot_general_batch(values, batch_axes, *, dimension_numbers):
 
 
 def _as_contiguous(name, permutation):
-    """``name`` permuted by ``permutation`` as a C-contiguous array (no transpose if identity)."""
+    """``name`` permuted by ``permutation`` as a C-contiguous array, through
+    functrans.lowering.blas (compiled once per machine: numba's own transpose and reshape
+    cost seconds of compile in every kernel); reshape it with ``reshaped``."""
     if permutation == tuple(range(len(permutation))):
-        return f"np.ascontiguousarray({name})"
-    return f"np.ascontiguousarray(np.transpose({name}, {permutation!r}))"
+        return f"contiguous({name})"
+    return f"permuted({name}, {permutation!r})"
 
 
 def _slice_text(rank, dimension, text):
@@ -164,16 +166,22 @@ def _emit_dot_general(writer, equation, operands, outputs):
     rows, inner, columns = (size(x_aval.shape, lhs_free), size(x_aval.shape, lhs_contracting),
                             size(y_aval.shape, rhs_free))
     lhs3, rhs3, out3 = writer.fresh("lhs"), writer.fresh("rhs"), writer.fresh("product")
-    writer.line(f"{lhs3} = {_as_contiguous(x, tuple(lhs_batch) + tuple(lhs_free) + tuple(lhs_contracting))}"
-                f".reshape(({batch}, {rows}, {inner}))")
-    writer.line(f"{rhs3} = {_as_contiguous(y, tuple(rhs_batch) + tuple(rhs_contracting) + tuple(rhs_free))}"
-                f".reshape(({batch}, {inner}, {columns}))")
+    writer.line(f"{lhs3} = reshaped({_as_contiguous(x, tuple(lhs_batch) + tuple(lhs_free) + tuple(lhs_contracting))}"
+                f", ({batch}, {rows}, {inner}))")
+    writer.line(f"{rhs3} = reshaped({_as_contiguous(y, tuple(rhs_batch) + tuple(rhs_contracting) + tuple(rhs_free))}"
+                f", ({batch}, {inner}, {columns}))")
     writer.line(f"{out3} = np.empty(({batch}, {rows}, {columns}), "
                 f"dtype={dtype_expression(out_aval.dtype)})")
     b = writer.fresh("b")
     with writer.block(f"for {b} in range({batch}):"):
         if floating and inner > 1:
-            writer.line(f"{out3}[{b}] = matmul({lhs3}[{b}], {rhs3}[{b}])")
+            # Copied by loops: assigning an array to a slice compiles numba's shape-error
+            # formatting (seconds) into the kernel.
+            matrix, i, j = writer.fresh("matrix"), writer.fresh("i"), writer.fresh("j")
+            writer.line(f"{matrix} = matmul({lhs3}[{b}], {rhs3}[{b}])")
+            with writer.block(f"for {i} in range({rows}):"):
+                with writer.block(f"for {j} in range({columns}):"):
+                    writer.line(f"{out3}[{b}, {i}, {j}] = {matrix}[{i}, {j}]")
         else:
             # Integer products, and products with nothing to contract (outer products), as
             # loops: BLAS has no integer kernels, and numba compiles these far faster.
@@ -185,7 +193,7 @@ def _emit_dot_general(writer, equation, operands, outputs):
                         writer.line(f"{total} += {lhs3}[{b}, {i}, {k}] * {rhs3}[{b}, {k}, {j}]")
                     writer.line(f"{out3}[{b}, {i}, {j}] = {total}")
     if out_aval.shape:
-        writer.line(f"{out} = {out3}.reshape({tuple(out_aval.shape)!r})")
+        writer.line(f"{out} = reshaped({out3}, {tuple(out_aval.shape)!r})")
     else:
         writer.line(f"{out} = {out3}[0, 0, 0]")
 

@@ -13,7 +13,7 @@ import keyword
 import numpy as np
 
 from functrans.errors import MissingRuleError
-from functrans.ir import IRPrinter, Literal, Var
+from functrans.ir import IR, IRPrinter, Literal, Var
 from functrans.lowering import rules
 
 #: Names the generated code refers to, which the IR's variables must not shadow.
@@ -83,6 +83,7 @@ class FusionPlan:
         outputs = {v for v in ir.out_vars if type(v) is Var}
         self.groups = {}  # member equation -> set of root equations
         self.roots = set()
+        self._members = None
         for equation in reversed(ir.equations):
             primitive = equation.primitive
             if not rules.has_rule(primitive):
@@ -120,7 +121,13 @@ class FusionPlan:
 
     def members(self, root):
         """The equations computed in ``root``'s loop, ``root`` included."""
-        return [root] + [e for e, roots in self.groups.items() if root in roots and e is not root]
+        if self._members is None:
+            self._members = {r: [r] for r in self.roots}
+            for equation, roots in self.groups.items():
+                for r in roots:
+                    if r is not equation:
+                        self._members[r].append(equation)
+        return self._members[root]
 
 
 class Module:
@@ -230,6 +237,10 @@ class KernelWriter:
         return "\n".join([header] + self.lines)
 
     def emit_root(self, equation):
+        # Names the primitives of the code below it, so an error numba reports at a line
+        # of the generated source can be traced back to them (see primitives_at_line).
+        names = dict.fromkeys(e.primitive.name for e in self.plan.members(equation))
+        self.line(f"{PRIMITIVES_COMMENT}{', '.join(names)}")
         primitive = equation.primitive
         if primitive in rules.reduction_rules:
             self.emit_reduction(equation)
@@ -451,6 +462,35 @@ class LoopBody:
         expression = rules.scalar_rules[primitive](
             params, *operands, operand_avals=[a.aval for a in equation.inputs])
         return self._temporary(cast(expression, out_aval.dtype))
+
+
+#: The comment that precedes each root's code in generated source, naming its primitives
+PRIMITIVES_COMMENT = "# primitives: "
+
+
+def primitives_at_line(source, line_number):
+    """The primitive names of the code at ``line_number`` (1-based) of generated ``source``,
+    as the comment before that code lists them; None if there is none."""
+    lines = source.split("\n")[:line_number]
+    for line in reversed(lines):
+        text = line.strip()
+        if text.startswith(PRIMITIVES_COMMENT):
+            return text.removeprefix(PRIMITIVES_COMMENT)
+        if text.startswith("def "):
+            return None
+    return None
+
+
+def check_rules(ir):
+    """Raise MissingRuleError for the first primitive of ``ir`` or of its sub-IRs that has
+    no numba lowering: the error is known before any code is generated."""
+    for equation in ir.equations:
+        if not rules.has_rule(equation.primitive):
+            raise MissingRuleError(equation.primitive, "jit (numba lowering)")
+        for value in equation.params.values():
+            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
+                if isinstance(sub, IR):
+                    check_rules(sub)
 
 
 def generate_functions(ir, function_name="kernel"):
