@@ -14,6 +14,7 @@ from functrans.lax.elementwise import (
     pow, rem, round, rsqrt, select, sign, sin, sinh, sqrt, stop_gradient, sub, tan, tanh,
 )
 from functrans.lax.linalg import dot_general
+from functrans.lax import special  # noqa: F401  (registers the special-function primitives)
 from functrans.lax.decompositions import cholesky, eig, eigh, lu, qr, svd, triangular_solve
 from functrans.lax.reductions import (
     argmax, argmin, cumprod, cumsum, reduce_and, reduce_max, reduce_min, reduce_or,

@@ -83,14 +83,14 @@ def _logistic(x):
     return np.where(np.asarray(x) >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs))[()]
 
 
-def _scipy_special(name):
+def scipy_special(name):
     """The implementation ``scipy.special.<name>``, imported on first use (SciPy is slow to
     import and ``import functrans`` does not need it)."""
     @functools.cache
     def function():
         from scipy import special
         return getattr(special, name)
-    return lambda x: function()(x)
+    return lambda *operands: function()(*operands)
 
 
 def _integer_pow_impl(x, *, y):
@@ -162,11 +162,11 @@ logistic_p = unary_primitive(
 logistic = unary_op(logistic_p)
 ad.defscaled(logistic_p, lambda ans, x: mul(ans, sub(1, ans)))
 
-erf_p = unary_primitive("erf", _scipy_special("erf"), REAL, template="math.erf({0})", costly=True, reusable=True)
+erf_p = unary_primitive("erf", scipy_special("erf"), REAL, template="math.erf({0})", costly=True, reusable=True)
 erf = unary_op(erf_p)
 ad.defscaled(erf_p, lambda ans, x: mul(exp(neg(_square(x))), 2 / math.sqrt(math.pi)))
 
-erfc_p = unary_primitive("erfc", _scipy_special("erfc"), REAL, template="math.erfc({0})", costly=True,
+erfc_p = unary_primitive("erfc", scipy_special("erfc"), REAL, template="math.erfc({0})", costly=True,
                          reusable=True)
 erfc = unary_op(erfc_p)
 ad.defscaled(erfc_p, lambda ans, x: mul(exp(neg(_square(x))), -2 / math.sqrt(math.pi)))

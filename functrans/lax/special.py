@@ -17,7 +17,6 @@ when a tangent reaches it, never a silent zero.
 import math
 
 import numpy as np
-import scipy.special
 
 from functrans import core
 from functrans.lax import elementwise as ew
@@ -131,7 +130,7 @@ def _square(x):
 
 def _scipy(name):
     """The primitive's SciPy ufunc and its lowering to the kernel of the same name."""
-    return getattr(scipy.special, name), _cython_call(name)
+    return ew.scipy_special(name), _cython_call(name)
 
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -140,11 +139,11 @@ _SQRT_2PI = math.sqrt(2 * math.pi)
 # --- the gamma family --------------------------------------------------------------------
 
 zeta_p = special_primitive(
-    "zeta", _in_float64(scipy.special.zeta), _support_call("hurwitz_zeta"),
+    "zeta", _in_float64(ew.scipy_special("zeta")), _support_call("hurwitz_zeta"),
     not_differentiable("zeta", "s", ", the exponent"),
     lambda ans, s, q: ew.neg(ew.mul(s, zeta(ew.add(s, 1.0), q))), arity=2)
 gammaln_p = special_primitive("gammaln", *_scipy("gammaln"), lambda ans, x: digamma(x))
-digamma_p = special_primitive("digamma", scipy.special.psi, _cython_call("psi"),
+digamma_p = special_primitive("digamma", ew.scipy_special("psi"), _cython_call("psi"),
                               lambda ans, x: zeta(_full_like(2.0, x), x))
 gamma_p = special_primitive("gamma", *_scipy("gamma"), lambda ans, x: ew.mul(ans, digamma(x)))
 rgamma_p = special_primitive("rgamma", *_scipy("rgamma"),
