@@ -312,9 +312,13 @@ def test_vmap_matches_loop(name):
 def _many(a, s, r, b):
     """Many linalg functions in one jitted function, so they share one compile."""
     linalg = fnp.linalg
+    # Eigenvectors and singular vectors are compared squared: their signs are LAPACK's
+    # choice, which differs between NumPy's routine and numba's in float32.
+    w, v = linalg.eigh(s)
+    u, singular_values, vh = linalg.svd(r, full_matrices=False)
     return (linalg.solve(a, b), linalg.inv(a), linalg.det(a), tuple(linalg.slogdet(a)),
-            linalg.cholesky(s), tuple(linalg.eigh(s)), tuple(linalg.svd(r, full_matrices=False)),
-            linalg.svd(a), linalg.svd(r, compute_uv=False), tuple(linalg.qr(r)), linalg.pinv(r),
+            linalg.cholesky(s), w, v ** 2, u ** 2, singular_values, vh ** 2,
+            linalg.svd(a)[1], linalg.svd(r, compute_uv=False), tuple(linalg.qr(r)), linalg.pinv(r),
             linalg.norm(r, 2, axis=(1, 2)), linalg.norm(a, "nuc", axis=(1, 2)),
             linalg.matrix_rank(r), linalg.lstsq(r[0], r[1, :, 0])[0],
             fsl.solve_triangular(a, b, lower=True, trans=1), fsl.cho_solve(fsl.cho_factor(s), b),

@@ -145,7 +145,11 @@ def slogdet(a):
     # The phase z/|z| of each pivot (its sign, for real matrices), with its derivative.
     phases = diagonal_ / fnp.abs(diagonal_) if aval(a).dtype.kind == "c" else fnp.sign(diagonal_)
     sign = _lu_parity(pivots, aval(a).dtype) * fnp.prod(phases, axis=-1)
-    return SlogdetResult(sign, fnp.sum(fnp.log(fnp.abs(diagonal_)), axis=-1))
+    magnitudes = fnp.abs(diagonal_)
+    # log(0) = -inf for a singular matrix, as NumPy gives it, without log's warning.
+    zero = magnitudes == 0
+    logs = fnp.where(zero, -np.inf, fnp.log(fnp.where(zero, 1, magnitudes)))
+    return SlogdetResult(sign, fnp.sum(logs, axis=-1))
 
 
 def matrix_power(a, n):
