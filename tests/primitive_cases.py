@@ -628,3 +628,12 @@ CASES += [
     special("j0", _positive(-5.0, 5.0)), special("j1", _positive(-5.0, 5.0)),
     special("y0", _positive(0.3, 5.0)), special("y1", _positive(0.3, 5.0)),
 ]
+
+# --- w2sp: erfcx, dawsn, loggamma, owens_t, fresnel, sici (functrans.lax.special) -------------
+CASES += [
+    special("erfcx", _positive(-2.0, 3.0)), special("dawsn", _positive(-3.0, 3.0)),
+    special("loggamma", _positive(0.5, 4.0)),
+    special("owens_t", _positive(-2.0, 2.0), _positive(-2.0, 2.0)),
+    special("fresnel_s", _positive(-2.0, 2.0)), special("fresnel_c", _positive(-2.0, 2.0)),
+    special("sici_si", _positive(-4.0, 4.0)), special("sici_ci", _positive(0.3, 4.0)),
+]

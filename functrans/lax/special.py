@@ -381,6 +381,53 @@ j1_p = special_primitive("j1", *_scipy("j1"), lambda ans, x: ew.sub(j0(x), _over
 y0_p = special_primitive("y0", *_scipy("y0"), lambda ans, x: ew.neg(y1(x)))
 y1_p = special_primitive("y1", *_scipy("y1"), lambda ans, x: ew.sub(y0(x), _over(ans, x)))
 
+# --- scaled error functions, Owen's T, the log-gamma function, Fresnel and sine/cosine
+# integrals ---------------------------------------------------------------------------------
+
+erfcx_p = special_primitive(
+    "erfcx", *_scipy("erfcx"), lambda ans, x: ew.sub(ew.mul(ew.mul(x, ans), 2.0), 2 / _SQRT_PI))
+dawsn_p = special_primitive("dawsn", *_scipy("dawsn"),
+                            lambda ans, x: ew.sub(1.0, ew.mul(ew.mul(x, ans), 2.0)))
+loggamma_p = special_primitive("loggamma", *_scipy("loggamma"), lambda ans, x: digamma(x))
+owens_t_p = special_primitive(
+    "owens_t", *_scipy("owens_t"),
+    lambda ans, h, a: ew.mul(ew.mul(ew.exp(ew.mul(_square(h), -0.5)), ew.erf(
+        ew.mul(ew.mul(a, h), 1 / math.sqrt(2.0)))), -1 / (2 * _SQRT_2PI)),
+    lambda ans, h, a: ew.div(
+        ew.exp(ew.mul(ew.mul(_square(h), ew.add(_square(a), 1.0)), -0.5)),
+        ew.mul(ew.add(_square(a), 1.0), 2 * math.pi)), arity=2)
+
+
+def _pair(kernel, index):
+    """Result ``index`` of SciPy's two-result ufunc ``kernel``, and its lowering."""
+    def implementation(x):
+        return ew.scipy_special(kernel)(x)[index]
+
+    def rule(params, x, operand_avals):
+        from functrans.lowering import special_kernels
+        special_kernels.register_pair(kernel)
+        return f"{kernel}(np.float64({x}), {index})"
+    return implementation, rule
+
+
+def _sinc_like(x):
+    """``sin(x) / x``, 1 at 0: the derivative of Si."""
+    at_zero = ew.eq(x, _full_like(0.0, x))
+    safe = ew.select(at_zero, _full_like(1.0, x), x)
+    return ew.select(at_zero, _full_like(1.0, x), ew.div(ew.sin(safe), safe))
+
+
+fresnel_s_p = special_primitive("fresnel_s", *_pair("fresnel", 0),
+                                lambda ans, x: ew.sin(ew.mul(_square(x), math.pi / 2)))
+fresnel_c_p = special_primitive("fresnel_c", *_pair("fresnel", 1),
+                                lambda ans, x: ew.cos(ew.mul(_square(x), math.pi / 2)))
+sici_si_p = special_primitive("sici_si", *_pair("sici", 0), lambda ans, x: _sinc_like(x))
+sici_ci_p = special_primitive("sici_ci", *_pair("sici", 1), lambda ans, x: ew.div(ew.cos(x), x))
+
+(erfcx, dawsn, loggamma, owens_t, fresnel_s, fresnel_c, sici_si, sici_ci) = map(
+    _operation, (erfcx_p, dawsn_p, loggamma_p, owens_t_p, fresnel_s_p, fresnel_c_p, sici_si_p,
+                 sici_ci_p))
+
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
  gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, gammaincinv, gammainccinv,
  betaincinv, betainccinv, stdtrit, erfinv, erfcinv, ndtr, ndtri, log_ndtr, spence, exp1, expi,

@@ -39,7 +39,13 @@ CYTHON_KERNELS = {
     "jv": ("jv", 2), "y0": ("y0", 1), "y1": ("y1", 1), "yv": ("yv", 2), "yn": ("yn", 2),
     "spence": ("spence", 1), "exp1": ("exp1", 1), "expi": ("expi", 1), "expn": ("expn", 2),
     "poch": ("poch", 2), "hyp1f1": ("hyp1f1", 3), "hyp2f1": ("hyp2f1", 4),
+    "erfcx": ("erfcx", 1), "dawsn": ("dawsn", 1), "loggamma": ("loggamma", 1),
+    "owens_t": ("owens_t", 2),
 }
+
+#: Kernels of one double returning two doubles through pointers: ``fresnel(x, &s, &c)``,
+#: ``sici(x, &si, &ci)``. Kernels call them through :func:`fresnel` and :func:`sici` below.
+PAIR_KERNELS = ("fresnel", "sici")
 
 _SYMBOL = "functrans_sc_{}_{}"
 
@@ -55,6 +61,12 @@ _externals = {f"sc_{name}_{scalar.name}": _external(name, arity, scalar)
               for name, (_, arity) in CYTHON_KERNELS.items()
               for scalar in (types.float64, types.float32)}
 globals().update(_externals)
+_pair_externals = {
+    f"sc_{name}_pair": types.ExternalFunction(
+        _SYMBOL.format(name, "pair"),
+        types.void(types.float64, types.CPointer(types.float64), types.CPointer(types.float64)))
+    for name in PAIR_KERNELS}
+globals().update(_pair_externals)
 
 _registered = {}
 
@@ -88,6 +100,21 @@ def _register(name, dtype):
     raise LookupError(f"scipy.special.cython_special has no double kernel for {cython_name}")
 
 
+def register_pair(name):
+    """Make SciPy's two-result kernel ``name`` (one of PAIR_KERNELS) callable from kernels."""
+    if (name, "pair") not in _registered:
+        import llvmlite.binding
+        from numba.extending import get_cython_function_address
+        from scipy.special import cython_special
+        capsules = cython_special.__pyx_capi__
+        wanted = '"void (double, double *, double *)"'
+        candidate = next(f"__pyx_fuse_{n}{name}" for n in range(4)
+                         if wanted in repr(capsules.get(f"__pyx_fuse_{n}{name}")))
+        address = get_cython_function_address("scipy.special.cython_special", candidate)
+        llvmlite.binding.add_symbol(_SYMBOL.format(name, "pair"), address)
+        _registered[(name, "pair")] = candidate
+
+
 # --- Bernoulli numbers for the asymptotic series below -------------------------------------
 
 def _bernoulli_even(count):
@@ -110,7 +137,8 @@ _ZETA_TAIL = np.array([float(math.factorial(2 * k) / b)
 _DIGAMMA_TAIL = np.array([float(b / (2 * k)) for k, b in enumerate(_EVEN_BERNOULLI[:8], start=1)])
 _EPSILON = np.finfo(np.float64).eps
 
-__all__ = sorted(_externals) + ["hurwitz_zeta", "digamma", "gammainc_da", "betainc_grad"]
+__all__ = sorted(_externals) + sorted(_pair_externals) + [
+    "hurwitz_zeta", "digamma", "gammainc_da", "betainc_grad", "fresnel", "sici"]
 
 
 @_compile
@@ -297,3 +325,19 @@ def betainc_grad(a, b, x, argument):
         return derivative_a if argument == 0 else derivative_b
     _, derivative_b, derivative_a = _betainc_fraction_derivatives(b, a, 1.0 - x)
     return -derivative_a if argument == 0 else -derivative_b
+
+
+@_compile
+def fresnel(x, index):
+    """``scipy.special.fresnel(x)[index]``: S(x) for index 0, C(x) for index 1."""
+    out = np.empty(2)
+    sc_fresnel_pair(x, out[0:].ctypes, out[1:].ctypes)  # noqa: F821 (defined from PAIR_KERNELS)
+    return out[index]
+
+
+@_compile
+def sici(x, index):
+    """``scipy.special.sici(x)[index]``: Si(x) for index 0, Ci(x) for index 1."""
+    out = np.empty(2)
+    sc_sici_pair(x, out[0:].ctypes, out[1:].ctypes)  # noqa: F821 (defined from PAIR_KERNELS)
+    return out[index]

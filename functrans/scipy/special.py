@@ -23,7 +23,8 @@ from functrans.numpy._dispatch import is_eager_all, operand
 from functrans.numpy._promotion import broadcast_shapes, materialize
 
 __all__ = [
-    "bernoulli", "bessel_jn", "beta", "betainc", "betainccinv", "betaincinv", "betaln", "binom",
+    "bernoulli", "bessel_jn", "beta", "boxcox", "boxcox1p", "dawsn", "erfcx", "fresnel",
+    "loggamma", "owens_t", "sici", "betainc", "betainccinv", "betaincinv", "betaln", "binom",
     "comb", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv", "exp1", "expi", "expit", "expn",
     "factorial", "gamma", "gammainc", "gammaincc", "gammainccinv", "gammaincinv", "gammaln",
     "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv",
@@ -122,6 +123,33 @@ y0 = _elementwise(_scipy.y0, _special.y0)
 y1 = _elementwise(_scipy.y1, _special.y1)
 yv = _elementwise(_scipy.yv, _special.yv)
 yn = _elementwise(_scipy.yn, _special.yn)
+erfcx = _elementwise(_scipy.erfcx, _special.erfcx)
+dawsn = _elementwise(_scipy.dawsn, _special.dawsn)
+owens_t = _elementwise(_scipy.owens_t, _special.owens_t)
+loggamma = _elementwise(_scipy.loggamma, _special.loggamma)
+loggamma.__doc__ = ("SciPy's ``scipy.special.loggamma`` for real arguments (nan below 0, as "
+                    "SciPy's real loop), traceable and differentiable.")
+fresnel = _elementwise(_scipy.fresnel, lambda x: (_special.fresnel_s(x), _special.fresnel_c(x)))
+fresnel.__doc__ = "SciPy's ``scipy.special.fresnel``: the pair ``(S(x), C(x))``, traceable."
+sici = _elementwise(_scipy.sici, lambda x: (_special.sici_si(x), _special.sici_ci(x)))
+sici.__doc__ = "SciPy's ``scipy.special.sici``: the pair ``(Si(x), Ci(x))``, traceable."
+
+
+def _box_cox_of(log):
+    """The Box-Cox transform ``((1 + y)**lmbda - 1) / lmbda`` with ``log(1 + y) = log(x)``:
+    ``expm1(lmbda log) / lmbda``, and at ``lmbda = 0`` its limit ``log`` (written as the
+    first terms of its series in lmbda, so the derivative in lmbda is right there too)."""
+    def transform(x, lmbda):
+        logarithm = log(x)
+        at_zero = lmbda == 0
+        safe = fnp.where(at_zero, fnp.ones_like(lmbda), lmbda)
+        series = logarithm + lmbda * logarithm * logarithm / 2
+        return fnp.where(at_zero, series, fnp.expm1(safe * logarithm) / safe)
+    return transform
+
+
+boxcox = _elementwise(_scipy.boxcox, _box_cox_of(fnp.log), "boxcox")
+boxcox1p = _elementwise(_scipy.boxcox1p, _box_cox_of(fnp.log1p), "boxcox1p")
 _hurwitz_zeta = _elementwise(_scipy.zeta, _special.zeta)
 
 
