@@ -13,6 +13,7 @@ from scipy.integrate import quad
 import functrans
 from functrans import core
 from functrans.lax.special import NonDifferentiableArgument
+import functrans.numpy as fnp
 from functrans.scipy import special as fs
 from functrans.testing import check_grads
 
@@ -65,6 +66,13 @@ FUNCTIONS = {
     "hyp2f1": (fs.hyp2f1, sp.hyp2f1, (A - 1, X / 2, A + 1, P - 0.5)),
     "factorial": (fs.factorial, sp.factorial, (Z * 2,)),
     "comb": (lambda k: fs.comb(7.0, k), lambda k: sp.comb(7.0, k), (X * 2,)),
+    "erfcx": (fs.erfcx, sp.erfcx, (Z,)), "dawsn": (fs.dawsn, sp.dawsn, (Z * 2,)),
+    "loggamma": (fs.loggamma, sp.loggamma, (X,)),
+    "owens_t": (fs.owens_t, sp.owens_t, (Z, A - 1.5)),
+    "fresnel": (lambda x: fnp.stack(fs.fresnel(x)), lambda x: np.stack(sp.fresnel(x)), (Z,)),
+    "sici": (lambda x: fnp.stack(fs.sici(x)), lambda x: np.stack(sp.sici(x)), (X,)),
+    "boxcox": (fs.boxcox, sp.boxcox, (X, np.where(N == 0, 0.0, Z))),
+    "boxcox1p": (fs.boxcox1p, sp.boxcox1p, (P - 0.5, np.where(N == 0, 0.0, Z))),
 }
 NAMES = sorted(FUNCTIONS)
 
@@ -80,8 +88,9 @@ def all_functions(*arrays, names=NAMES):
 
 
 #: the functions checked in float32 too: SciPy's float32 loops, and integer orders
-FLOAT32_NAMES = ["betainc", "comb", "erfinv", "expit", "factorial", "gammaln", "iv", "logit",
-                 "ndtr", "polygamma", "xlogy", "yn", "zeta"]
+FLOAT32_NAMES = ["betainc", "boxcox", "comb", "erfcx", "erfinv", "expit", "factorial",
+                 "fresnel", "gammaln", "iv", "logit", "ndtr", "owens_t", "polygamma", "xlogy",
+                 "yn", "zeta"]
 
 
 def float32_functions(*arrays):
@@ -196,6 +205,13 @@ DERIVATIVES = {
     "logsumexp_axis": (lambda a: fs.logsumexp(a.reshape(3, 4), axis=1, keepdims=True), (Z,)),
     "softmax": (lambda a: fs.softmax(a.reshape(3, 4), axis=0), (Z,)),
     "log_softmax": (lambda a: fs.log_softmax(a), (Z,)),
+    "erfcx_dawsn_loggamma": (lambda x: fs.erfcx(x) + fs.dawsn(x) * fs.loggamma(x + 3.5), (Z,)),
+    "owens_t": (fs.owens_t, (Z, A - 1.5)),
+    "fresnel_sici": (lambda x: fs.fresnel(x)[0] * fs.fresnel(x)[1] + fs.sici(x)[0]
+                     + fs.sici(x + 4)[1], (Z,)),
+    "boxcox": (fs.boxcox, (X, Z)),
+    "boxcox_at_zero": (lambda x, lmbda: fs.boxcox1p(x, lmbda * 0.0), (P, Z)),
+    "boxcox1p": (fs.boxcox1p, (P, Z)),
 }
 
 
@@ -330,3 +346,23 @@ def test_bernoulli_is_scipy():
 def test_riemann_zeta_is_traced_through_hurwitz():
     ir = functrans.make_jaxpr(fs.zeta)(np.float64(2.0))
     assert core.Primitive.registry["zeta"] in [e.primitive for e in ir.equations]
+
+
+def test_closed_form_derivatives_of_erfcx_dawsn_owens_t_boxcox():
+    x, h, a = 0.7, 0.9, 1.3
+    assert np.isclose(functrans.grad(fs.erfcx)(x), 2 * x * sp.erfcx(x) - 2 / np.sqrt(np.pi),
+                      rtol=1e-14)
+    assert np.isclose(functrans.grad(fs.dawsn)(x), 1 - 2 * x * sp.dawsn(x), rtol=1e-14)
+    # Owen's T is an integral in a: dT/da is its integrand at a, dT/dh by quadrature.
+    integrand = lambda t, h: np.exp(-h * h * (1 + t * t) / 2) / (2 * np.pi * (1 + t * t))
+    assert np.isclose(functrans.grad(fs.owens_t, argnums=1)(h, a), integrand(a, h), rtol=1e-14)
+    dh = quad(lambda t: -h * (1 + t * t) * integrand(t, h), 0, a)[0]
+    assert np.isclose(functrans.grad(fs.owens_t)(h, a), dh, rtol=1e-12)
+    # d/dlmbda boxcox at lmbda = 0 is log(x)**2 / 2, the limit of the general expression.
+    assert np.isclose(functrans.grad(fs.boxcox, argnums=1)(2.5, 0.0), np.log(2.5) ** 2 / 2,
+                      rtol=1e-14)
+
+
+def test_loggamma_takes_real_arguments_only():
+    with pytest.raises(TypeError, match="real floating-point"):
+        functrans.jvp(fs.loggamma, (np.array([1.0 + 1j]),), (np.array([1.0 + 0j]),))
