@@ -637,3 +637,8 @@ CASES += [
     special("fresnel_s", _positive(-2.0, 2.0)), special("fresnel_c", _positive(-2.0, 2.0)),
     special("sici_si", _positive(-4.0, 4.0)), special("sici_ci", _positive(0.3, 4.0)),
 ]
+
+# the Faddeeva function: complex in, complex out (as parts here, complex in COMPLEX_CASES)
+CASES += [Case("wofz", _pair, lambda x, y: _parts(lax_special.wofz(lax.complex(x, y))),
+               float_argnums=(0, 1))]
+COMPLEX_CASES += [complex_unary("wofz", lax_special.wofz)]

@@ -366,3 +366,21 @@ def test_closed_form_derivatives_of_erfcx_dawsn_owens_t_boxcox():
 def test_loggamma_takes_real_arguments_only():
     with pytest.raises(TypeError, match="real floating-point"):
         functrans.jvp(fs.loggamma, (np.array([1.0 + 1j]),), (np.array([1.0 + 0j]),))
+
+
+def test_wofz_matches_scipy_with_its_dtypes_and_derivative():
+    z = (Z + 1j * X[::-1]).reshape(3, 4)
+    compiled = functrans.jit(lambda z, z64, x: (fs.wofz(z), fs.wofz(z64), fs.wofz(x)))
+    got = compiled(z, z.astype(np.complex64), X)
+    expected = (sp.wofz(z), sp.wofz(z.astype(np.complex64)), sp.wofz(X))
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype and g.shape == e.shape
+        np.testing.assert_allclose(g, e, rtol=4 * np.finfo(e.dtype).eps)
+    traced = functrans.vmap(fs.wofz)(z)
+    np.testing.assert_allclose(traced, sp.wofz(z), rtol=1e-15)
+    derivative = functrans.vmap(functrans.grad(fs.wofz, holomorphic=True))(z.ravel())
+    np.testing.assert_allclose(derivative, 2j / np.sqrt(np.pi) - 2 * z.ravel() * sp.wofz(z.ravel()),
+                               rtol=1e-13)
+    # the derivative of Re w(x) on the real line is -2x exp(-x**2)
+    check_grads(lambda x: fs.wofz(x).real, (Z,), order=2, modes=("fwd", "rev"), atol=1e-6,
+                rtol=1e-6)

@@ -428,6 +428,35 @@ sici_ci_p = special_primitive("sici_ci", *_pair("sici", 1), lambda ans, x: ew.di
     _operation, (erfcx_p, dawsn_p, loggamma_p, owens_t_p, fresnel_s_p, fresnel_c_p, sici_si_p,
                  sici_ci_p))
 
+# --- the Faddeeva function (complex in, complex out) -----------------------------------------
+
+wofz_p = core.Primitive("wofz")
+wofz_p.def_impl(_same_dtype_impl(ew.scipy_special("wofz")))
+
+
+@wofz_p.def_abstract_eval
+def _wofz_abstract_eval(z):
+    if z.dtype.kind != "c":
+        raise shape_error(f"wofz takes a complex operand, got {z.str_short()}; "
+                          "functrans.scipy.special.wofz converts real arguments for you")
+    return core.ShapedArray(z.shape, z.dtype, z.weak_type)
+
+
+def _wofz_lowering(params, z, operand_avals):
+    from functrans.lowering import special_kernels
+    special_kernels.register_wofz()
+    if operand_avals[0].dtype == np.complex64:
+        return f"np.complex64(wofz({z}))"
+    return f"wofz({z})"
+
+
+# holomorphic: w'(z) = 2i/sqrt(pi) - 2 z w(z)
+ad.defscaled(wofz_p, lambda ans, z: ew.add(ew.mul(ew.mul(z, ans), -2.0), 2j / _SQRT_PI))
+vmap.defvectorized(wofz_p)
+lowering_rules.scalar_rules[wofz_p] = _wofz_lowering
+lowering_rules.COSTLY.add(wofz_p)
+wofz = _operation(wofz_p)
+
 (zeta, gammaln, digamma, gamma, rgamma, gammasgn, beta, betaln, binom, gammainc_grad_a,
  gammainc, gammaincc, betainc_grad_a, betainc_grad_b, betainc, gammaincinv, gammainccinv,
  betaincinv, betainccinv, stdtrit, erfinv, erfcinv, ndtr, ndtri, log_ndtr, spence, exp1, expi,

@@ -17,7 +17,10 @@ import math
 from fractions import Fraction
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from functrans.config import config
 
@@ -115,6 +118,46 @@ def register_pair(name):
         _registered[(name, "pair")] = candidate
 
 
+_WOFZ_SYMBOL = "functrans_sc_wofz_complex128"
+
+
+def register_wofz():
+    """Make SciPy's complex kernel ``wofz`` callable from kernels (see :func:`wofz`)."""
+    if ("wofz", "complex128") not in _registered:
+        import llvmlite.binding
+        from numba.extending import get_cython_function_address
+        address = get_cython_function_address("scipy.special.cython_special", "wofz")
+        llvmlite.binding.add_symbol(_WOFZ_SYMBOL, address)
+        _registered[("wofz", "complex128")] = "wofz"
+
+
+@intrinsic
+def _call_wofz(typingctx, z):
+    """A call of the C function ``double complex wofz(double complex, int)``.
+
+    numba's ExternalFunction takes no complex arguments, so the call is written in LLVM IR
+    as C compilers lower it on x86-64 (System V): the argument as two doubles, the result
+    as a ``{double, double}`` pair (returned in two registers)."""
+    def codegen(context, builder, signature, arguments):
+        double = ir.DoubleType()
+        function_type = ir.FunctionType(ir.LiteralStructType([double, double]),
+                                        [double, double, ir.IntType(32)])
+        function = cgutils.get_or_insert_function(builder.module, function_type, _WOFZ_SYMBOL)
+        value = context.make_complex(builder, types.complex128, value=arguments[0])
+        pair = builder.call(function, [value.real, value.imag, ir.Constant(ir.IntType(32), 0)])
+        result = context.make_complex(builder, types.complex128)
+        result.real = builder.extract_value(pair, 0)
+        result.imag = builder.extract_value(pair, 1)
+        return result._getvalue()
+    return types.complex128(types.complex128), codegen
+
+
+@_compile
+def wofz(z):
+    """``scipy.special.wofz(z)``, the Faddeeva function, by SciPy's kernel."""
+    return _call_wofz(np.complex128(z))
+
+
 # --- Bernoulli numbers for the asymptotic series below -------------------------------------
 
 def _bernoulli_even(count):
@@ -138,7 +181,7 @@ _DIGAMMA_TAIL = np.array([float(b / (2 * k)) for k, b in enumerate(_EVEN_BERNOUL
 _EPSILON = np.finfo(np.float64).eps
 
 __all__ = sorted(_externals) + sorted(_pair_externals) + [
-    "hurwitz_zeta", "digamma", "gammainc_da", "betainc_grad", "fresnel", "sici"]
+    "hurwitz_zeta", "digamma", "gammainc_da", "betainc_grad", "fresnel", "sici", "wofz"]
 
 
 @_compile

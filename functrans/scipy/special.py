@@ -24,7 +24,7 @@ from functrans.numpy._promotion import broadcast_shapes, materialize
 
 __all__ = [
     "bernoulli", "bessel_jn", "beta", "boxcox", "boxcox1p", "dawsn", "erfcx", "fresnel",
-    "loggamma", "owens_t", "sici", "betainc", "betainccinv", "betaincinv", "betaln", "binom",
+    "loggamma", "owens_t", "sici", "wofz", "betainc", "betainccinv", "betaincinv", "betaln", "binom",
     "comb", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv", "exp1", "expi", "expit", "expn",
     "factorial", "gamma", "gammainc", "gammaincc", "gammainccinv", "gammaincinv", "gammaln",
     "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv",
@@ -133,6 +133,22 @@ fresnel = _elementwise(_scipy.fresnel, lambda x: (_special.fresnel_s(x), _specia
 fresnel.__doc__ = "SciPy's ``scipy.special.fresnel``: the pair ``(S(x), C(x))``, traceable."
 sici = _elementwise(_scipy.sici, lambda x: (_special.sici_si(x), _special.sici_ci(x)))
 sici.__doc__ = "SciPy's ``scipy.special.sici``: the pair ``(Si(x), Ci(x))``, traceable."
+
+
+def wofz(z):
+    """SciPy's ``scipy.special.wofz``, the Faddeeva function ``exp(-z**2) erfc(-iz)``:
+    complex in, complex out (real arguments become complex128 and complex64 stays complex64,
+    as SciPy's loops), holomorphic, so ``jvp`` and ``grad(..., holomorphic=True)`` apply.
+
+    >>> complex(wofz(1j))  # erfcx(1)
+    (0.427583576155807+0j)
+    """
+    if is_eager_all((z,)):
+        return _scipy.wofz(z)
+    z = operand(z)
+    aval = core.get_aval(z)
+    kind = complex if aval.weak_type else aval.dtype
+    return _special.wofz(materialize(z, _result_dtype(_scipy.wofz, (kind,)), aval.shape))
 
 
 def _box_cox_of(log):

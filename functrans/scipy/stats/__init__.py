@@ -11,11 +11,14 @@ differentiate, batch and compile with functrans's transforms.
 """
 from functrans.scipy.stats import (
     bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm, geom,
-    laplace, logistic, multinomial, multivariate_normal, nbinom, norm, pareto, poisson, t,
-    truncnorm, uniform, vonmises, wrapcauchy,
+    gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
+    pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy,
 )
+from functrans.scipy.stats._descriptive import ModeResult, mode, rankdata, sem
+from functrans.scipy.stats._kde import gaussian_kde
 
-__all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
-           "gamma", "gennorm", "geom", "laplace", "logistic", "multinomial",
-           "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm",
-           "uniform", "vonmises", "wrapcauchy"]
+__all__ = ["ModeResult", "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2",
+           "dirichlet", "expon", "gamma", "gaussian_kde", "gennorm", "geom", "gumbel_l",
+           "gumbel_r", "laplace", "logistic", "mode", "multinomial", "multivariate_normal",
+           "nbinom", "norm", "pareto", "poisson", "rankdata", "sem", "t", "truncnorm", "uniform",
+           "vonmises", "wrapcauchy"]

@@ -66,3 +66,12 @@ def quantile_arguments(q, loc, scale):
     valid = fnp.logical_and(fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1)),
                             fnp.greater(scale, 0))
     return q, loc, scale, valid
+
+
+def log1mexp(t):
+    """``log(1 - exp(-t))`` for ``t >= 0``, accurate at both ends: ``log(-expm1(-t))`` for
+    small ``t``, ``log1p(-exp(-t))`` for large ``t`` (the switch at log 2, as Maechler's)."""
+    small = fnp.less(t, np.log(2.0))
+    large = fnp.logical_not(small)
+    return fnp.where(small, fnp.log(-fnp.expm1(-safe(small, t, 1.0))),
+                     fnp.log1p(-fnp.exp(-safe(large, t, 1.0))))
