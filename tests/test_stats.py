@@ -44,6 +44,8 @@ CONTINUOUS = {
     "vonmises": (stats.vonmises, st.vonmises, (POSITIVE,), REAL),
     "wrapcauchy": (stats.wrapcauchy, st.wrapcauchy, (UNIT,), REAL + 3),
     "gennorm": (stats.gennorm, st.gennorm, (POSITIVE,), REAL),
+    "gumbel_r": (stats.gumbel_r, st.gumbel_r, (), REAL * 4),
+    "gumbel_l": (stats.gumbel_l, st.gumbel_l, (), REAL * 4),
 }
 DISCRETE = {
     "poisson": (stats.poisson, st.poisson, (POSITIVE * 2,), COUNTS),
@@ -57,7 +59,7 @@ DISCRETE = {
 CONTINUOUS_METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 DISCRETE_METHODS = ["logpmf", "pmf", "cdf", "logcdf", "sf", "logsf"]
 QUANTILES = {"norm", "expon", "uniform", "laplace", "logistic", "cauchy", "truncnorm", "pareto",
-             "gamma", "chi2", "beta", "t"}
+             "gamma", "chi2", "beta", "t", "gumbel_r", "gumbel_l"}
 
 
 def _cases():
@@ -156,6 +158,10 @@ GRADIENTS = {
     "gennorm.logpdf": (stats.gennorm.logpdf, (REAL + 3.1, POSITIVE + 0.5)),
     "gennorm.cdf": (stats.gennorm.cdf, (REAL + 3.1, POSITIVE + 0.5)),
     "betabinom.logpmf": (lambda a, b: stats.betabinom.logpmf(COUNTS, 9, a, b), (POSITIVE, UNIT)),
+    "gumbel_r.logpdf": (stats.gumbel_r.logpdf, (REAL, LOC, np.abs(SCALE))),
+    "gumbel_r.logsf": (stats.gumbel_r.logsf, (REAL, LOC, np.abs(SCALE))),
+    "gumbel_l.logcdf": (stats.gumbel_l.logcdf, (REAL, LOC, np.abs(SCALE))),
+    "gumbel_l.ppf": (stats.gumbel_l.ppf, (UNIT, LOC, np.abs(SCALE))),
 }
 
 
