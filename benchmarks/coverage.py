@@ -86,11 +86,6 @@ MISSING_ON_PURPOSE = {
         "isreal": "complex numbers (i14fft)",
         "isrealobj": "complex numbers (i14fft)",
     },
-    "scipy.special": {
-        "sph_harm_y": "complex spherical harmonics of integer degree and order: not built yet "
-                      "(an associated-Legendre recurrence over n_max degrees, composed of "
-                      "functrans.numpy functions, would do it)",
-    },
     "scipy.signal": {
         "fftconvolve": "not yet built on numpy.fft; convolve's direct method gives the same "
                        "values",

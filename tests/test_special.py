@@ -384,3 +384,20 @@ def test_wofz_matches_scipy_with_its_dtypes_and_derivative():
     # the derivative of Re w(x) on the real line is -2x exp(-x**2)
     check_grads(lambda x: fs.wofz(x).real, (Z,), order=2, modes=("fwd", "rev"), atol=1e-6,
                 rtol=1e-6)
+
+
+def test_sph_harm_y_matches_scipy_and_differentiates_in_the_angles():
+    n = np.array([0, 1, 2, 3, 4, 5, 3, 2, 1, 2])
+    m = np.array([0, -1, 2, -3, 1, -4, 4, 0, 1, -2])
+    theta, phi = P[:10] * np.pi, Z[:10] * 2
+    expected = sp.sph_harm_y(n, m, theta, phi)
+    eager = fs.sph_harm_y(n, m, theta, phi)
+    assert eager.dtype == expected.dtype
+    np.testing.assert_allclose(eager, expected, rtol=1e-13, atol=1e-15)
+    traced = functrans.vmap(lambda n, m, t, p: fs.sph_harm_y(n, m, t, p, n_max=5))(
+        n, m, theta, phi)
+    np.testing.assert_allclose(traced, expected, rtol=1e-13, atol=1e-15)
+    check_grads(lambda t, p: fnp.real(fs.sph_harm_y(n, m, t, p) * (1 + 2j)), (theta, phi),
+                order=2, modes=("fwd", "rev"), atol=1e-6, rtol=1e-6)
+    with pytest.raises(ValueError, match="n_max"):
+        functrans.vmap(lambda n: fs.sph_harm_y(n, 0, 0.5, 0.5))(n)
