@@ -14,6 +14,8 @@ and the derivative of the regularized incomplete gamma function in its shape par
 (which SciPy does not have at all). Both are plain numba code, compiled once per machine.
 """
 import math
+import platform
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -122,7 +124,15 @@ _WOFZ_SYMBOL = "functrans_sc_wofz_complex128"
 
 
 def register_wofz():
-    """Make SciPy's complex kernel ``wofz`` callable from kernels (see :func:`wofz`)."""
+    """Make SciPy's complex kernel ``wofz`` callable from kernels (see :func:`wofz`).
+
+    The call is written for the x86-64 System V convention: elsewhere it is an error at
+    compile time, never a wrong value."""
+    if platform.machine().lower() not in ("x86_64", "amd64") or sys.platform == "win32":
+        raise NotImplementedError(
+            "jit of scipy.special.wofz calls SciPy's kernel with the x86-64 System V calling "
+            f"convention, and this machine is {platform.machine()} on {sys.platform}; call "
+            "functrans.scipy.special.wofz outside jit here (eager, grad and vmap work)")
     if ("wofz", "complex128") not in _registered:
         import llvmlite.binding
         from numba.extending import get_cython_function_address
