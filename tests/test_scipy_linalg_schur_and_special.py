@@ -1,9 +1,10 @@
 """scipy.linalg's special matrices and Schur-form functions against SciPy.
 
 Traced values and dtypes against SciPy's, gradients against finite differences (float64),
-vmap against a loop, jit against eager (one compiled function for everything that jit
-lowers). schur and hessenberg have no derivative (as in JAX) and no jit lowering yet: both
-are errors naming them.
+vmap against a loop, jit against eager (one compiled function for the special matrices and
+the functions over them, one for schur and hessenberg in every LAPACK type; both slow, as
+their first compile costs tens of seconds). schur and hessenberg have no derivative (as in
+JAX): differentiating them is an error naming them.
 """
 import numpy as np
 import pytest
@@ -12,10 +13,9 @@ import scipy.linalg
 import functrans
 import functrans.numpy as fnp
 import functrans.scipy.linalg as fsl
-from functrans import lax, tree
+from functrans import tree
 from functrans.errors import MissingRuleError
 from functrans.ir import eval_ir
-from functrans.lowering import rules as lowering_rules
 from functrans.testing import check_grads
 
 RNG = np.random.default_rng(20261203)
@@ -226,11 +226,34 @@ def test_schur_forms_have_no_derivative_and_say_so(name):
         functrans.grad(lambda a: fnp.sum(function(a)))(RNG.standard_normal((3, 3)))
 
 
-@pytest.mark.parametrize("primitive", [lax.schur_forms.schur_p, lax.schur_forms.hessenberg_p],
-                         ids=["schur", "hessenberg"])
-def test_schur_forms_have_no_jit_lowering_and_say_so(primitive):
-    with pytest.raises(NotImplementedError, match=f"jit of {primitive.name}.*cython_lapack"):
-        lowering_rules.emit_rules[primitive](None, None, None, None)
+def _schur_forms(a32, a64, c64, c128):
+    """schur and hessenberg of every LAPACK type, in one function compiled once."""
+    return (fsl.schur(a32), fsl.schur(a64), fsl.schur(a64, output="complex"), fsl.schur(c64),
+            fsl.schur(c128), fsl.hessenberg(a32, calc_q=True), fsl.hessenberg(a64),
+            fsl.hessenberg(c64, calc_q=True), fsl.hessenberg(c128, calc_q=True))
+
+
+@pytest.mark.slow
+def test_schur_forms_jit_matches_scipy():
+    """The numba lowering calls SciPy's LAPACK (cython_lapack): SciPy's values exactly."""
+    real = RNG.standard_normal((2, 4, 4))
+    complex_ = real + 1j * RNG.standard_normal((2, 4, 4))
+    args = (real.astype(np.float32), real, complex_.astype(np.complex64), complex_)
+    got = tree.leaves(functrans.jit(_schur_forms)(*args))
+    expected = []
+    for function, x in [(scipy.linalg.schur, args[0]), (scipy.linalg.schur, args[1]),
+                        (lambda m: scipy.linalg.schur(m, output="complex"), args[1]),
+                        (scipy.linalg.schur, args[2]), (scipy.linalg.schur, args[3]),
+                        (lambda m: scipy.linalg.hessenberg(m, calc_q=True), args[0]),
+                        (lambda m: (scipy.linalg.hessenberg(m),), args[1]),
+                        (lambda m: scipy.linalg.hessenberg(m, calc_q=True), args[2]),
+                        (lambda m: scipy.linalg.hessenberg(m, calc_q=True), args[3])]:
+        expected += [np.stack(parts) for parts in zip(*(function(m) for m in x))]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype and g.shape == e.shape
+        tolerance = 1e-4 if e.dtype in (np.float32, np.complex64) else 1e-12
+        np.testing.assert_allclose(g, e, rtol=tolerance, atol=tolerance)
 
 
 VMAP_CASES = {

@@ -9,10 +9,9 @@ eigenvalues, the phases of the Schur vectors, 2×2 blocks of a real form) and LA
 choice is not a differentiable function of the matrix. Differentiating them raises
 ``MissingRuleError`` naming the primitive.
 
-Neither has a numba lowering yet: it would call LAPACK's gees/gehrd/orghr through
-``scipy.linalg.cython_lapack`` (numba's ``np.linalg`` has no Schur or Hessenberg routine).
-Until then, ``jit`` of a function using them raises ``NotImplementedError`` at compile
-time naming the primitive; their eager and traced (grad-free) use is unaffected.
+Their numba lowering calls the same LAPACK routines through ``scipy.linalg.cython_lapack``
+(functrans.lowering.lapack's schur_stack and hessenberg_stack, compiled once per machine),
+so jit gives SciPy's values.
 """
 import numpy as np
 
@@ -20,6 +19,7 @@ from functrans import core
 from functrans.errors import MissingRuleError
 from functrans.lax._util import shape_error
 from functrans.lowering import rules as lowering_rules
+from functrans.lowering.codegen import dtype_expression
 from functrans.transforms import ad, vmap
 
 
@@ -47,13 +47,28 @@ def _no_derivative(name):
     return rule
 
 
-def _no_lowering(name, routines):
-    def emit(writer, equation, operands, outputs):
-        raise NotImplementedError(
-            f"jit of {name} is not supported yet: numba's np.linalg has no {name} routine and "
-            f"the lowering through scipy.linalg.cython_lapack ({routines}) is not written; "
-            f"call the function outside jit")
-    return emit
+def _flat_stack(writer, name, aval, dtype):
+    """Source lines making ``name`` a C-contiguous ``batch×n×n`` stack of ``dtype``; the
+    stack's name and LAPACK's kind for ``dtype``."""
+    from functrans.lowering import lapack
+    lapack.register_lapack_symbols()
+    batch = int(np.prod(aval.shape[:-2], dtype=np.int64))
+    n = aval.shape[-1]
+    flat = writer.fresh("stack")
+    writer.line(f"{flat} = np.ascontiguousarray({name}).astype({dtype_expression(dtype)})"
+                f".reshape(({batch}, {n}, {n}))")
+    return flat, lapack.KINDS[np.dtype(dtype)]
+
+
+def _allocate_like(writer, flat, stem):
+    name = writer.fresh(stem)
+    writer.line(f"{name} = np.empty_like({flat})")
+    return name
+
+
+def _restore(writer, outputs, flats, equation):
+    for out, flat, var in zip(outputs, flats, equation.outputs):
+        writer.line(f"{out} = {flat}.reshape({tuple(var.aval.shape)!r})")
 
 
 # --- schur -------------------------------------------------------------------------------
@@ -91,7 +106,15 @@ def schur(a, output="real"):
 
 ad.jvp_rules[schur_p] = _no_derivative("schur")
 vmap.defaxes_shifted(schur_p)
-lowering_rules.emit_rules[schur_p] = _no_lowering("schur", "gees")
+def _emit_schur(writer, equation, operands, outputs):
+    dtype = equation.outputs[0].aval.dtype
+    a, kind = _flat_stack(writer, operands[0], equation.inputs[0].aval, dtype)
+    vectors, form = _allocate_like(writer, a, "vectors"), writer.fresh("form")
+    writer.line(f"{form} = schur_stack({a}, {kind}, {vectors})")
+    _restore(writer, outputs, (form, vectors), equation)
+
+
+lowering_rules.emit_rules[schur_p] = _emit_schur
 
 
 # --- hessenberg --------------------------------------------------------------------------
@@ -125,4 +148,12 @@ def hessenberg(a, calc_q=False):
 
 ad.jvp_rules[hessenberg_p] = _no_derivative("hessenberg")
 vmap.defaxes_shifted(hessenberg_p)
-lowering_rules.emit_rules[hessenberg_p] = _no_lowering("hessenberg", "gehrd and orghr/unghr")
+def _emit_hessenberg(writer, equation, operands, outputs):
+    a, kind = _flat_stack(writer, operands[0], equation.inputs[0].aval,
+                             equation.inputs[0].aval.dtype)
+    q, form = _allocate_like(writer, a, "q"), writer.fresh("form")
+    writer.line(f"{form} = hessenberg_stack({a}, {kind}, {equation.params['calc_q']}, {q})")
+    _restore(writer, outputs, (form, q), equation)
+
+
+lowering_rules.emit_rules[hessenberg_p] = _emit_hessenberg
