@@ -171,7 +171,8 @@ def test_solve_sylvester_qr_multiply_eigh_tridiagonal_traced_match_scipy():
 
 
 def test_solve_sylvester_batches_as_scipy():
-    a, b, q = RNG.standard_normal((2, 3, 3)), RNG.standard_normal((2, 2)), RNG.standard_normal((3, 2))
+    a, b = RNG.standard_normal((2, 3, 3)), RNG.standard_normal((2, 2))
+    q = RNG.standard_normal((3, 2))
     _compare(traced(fsl.solve_sylvester, a, b, q), scipy.linalg.solve_sylvester(a, b, q), 1e-9)
 
 

@@ -304,7 +304,9 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
     c = numpy_linalg._inexact(c)
     # SciPy's dtype is a's (LAPACK's); a complex c makes it complex rather than losing its
     # imaginary part as SciPy does.
-    dtype = np.result_type(aval(a).dtype, *([aval(c).dtype] if aval(c).dtype.kind == "c" else []))
+    dtype = aval(a).dtype
+    if aval(c).dtype.kind == "c":
+        dtype = np.result_type(dtype, aval(c).dtype)
     a, c = cast(a, dtype), cast(c, dtype)
     m, n = aval(a).shape[-2:]
     k = min(m, n)
