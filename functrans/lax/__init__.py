@@ -16,6 +16,7 @@ from functrans.lax.elementwise import (
 from functrans.lax.linalg import dot_general
 from functrans.lax import special  # noqa: F401  (registers the special-function primitives)
 from functrans.lax.decompositions import cholesky, eig, eigh, lu, qr, svd, triangular_solve
+from functrans.lax.schur_forms import hessenberg, schur
 from functrans.lax.reductions import (
     argmax, argmin, cumprod, cumsum, reduce_and, reduce_max, reduce_min, reduce_or,
     reduce_prod, reduce_sum, sort,

@@ -8,14 +8,24 @@ each function once per dtype (the LAPACK bindings cost seconds) rather than per 
 
 LAPACK's symmetric routines read one triangle; numba's bindings choose theirs, so the
 Hermitian matrix is completed from the triangle the primitive names before the call.
+
+The Schur and Hessenberg decompositions, which numba's ``np.linalg`` lacks, call LAPACK's
+gees, gehrd and orghr/unghr from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself
+uses). They are declared as external symbols, not ctypes pointers, so that numba can cache
+them on disk; ``register_lapack_symbols`` binds the symbols to SciPy's addresses and must
+run (the emitters call it) before a kernel using them is compiled or loaded. Each routine
+gets the four types' variants and a ``kind`` (0 s, 1 d, 2 c, 3 z) choosing one; LAPACK is
+column-major, so each matrix is passed transposed.
 """
+import functools
+
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 from functrans.config import config
 
-__all__ = ["cholesky_stack", "eig_stack", "eigh_stack", "lu_stack", "qr_stack", "svd_stack",
-           "triangular_solve_stack"]
+__all__ = ["cholesky_stack", "eig_stack", "eigh_stack", "hessenberg_stack", "lu_stack",
+           "qr_stack", "schur_stack", "svd_stack", "triangular_solve_stack"]
 
 _compile = njit(cache=config.disk_cache, nogil=True)
 
@@ -145,3 +155,137 @@ def lu_stack(a, pivots, permutation):
                 for j in range(k + 1, n):
                     lu[b, i, j] -= factor * lu[b, k, j]
     return lu
+
+
+# --- Schur and Hessenberg, through scipy.linalg.cython_lapack ---------------------------------
+
+#: LAPACK routine -> number of arguments (all pointers, Fortran style)
+_ROUTINES = {"sgehrd": 9, "dgehrd": 9, "cgehrd": 9, "zgehrd": 9,
+             "sorghr": 9, "dorghr": 9, "cunghr": 9, "zunghr": 9,
+             "sgees": 15, "dgees": 15, "cgees": 15, "zgees": 15}
+#: the LAPACK kind of each dtype, as the emitters pass it
+KINDS = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.complex64): 2,
+         np.dtype(np.complex128): 3}
+
+
+def _symbol(routine):
+    return "functrans_lapack_" + routine
+
+
+@functools.cache
+def register_lapack_symbols():
+    """Bind the external symbols below to SciPy's LAPACK (once per process)."""
+    import llvmlite.binding
+    from numba.extending import get_cython_function_address
+    for routine in _ROUTINES:
+        address = get_cython_function_address("scipy.linalg.cython_lapack", routine)
+        llvmlite.binding.add_symbol(_symbol(routine), address)
+
+
+def _external(routine):
+    return types.ExternalFunction(_symbol(routine),
+                                  types.void(*([types.voidptr] * _ROUTINES[routine])))
+
+
+sgehrd, dgehrd, cgehrd, zgehrd = map(_external, ("sgehrd", "dgehrd", "cgehrd", "zgehrd"))
+sorghr, dorghr, cunghr, zunghr = map(_external, ("sorghr", "dorghr", "cunghr", "zunghr"))
+sgees, dgees, cgees, zgees = map(_external, ("sgees", "dgees", "cgees", "zgees"))
+
+
+@_compile
+def _gehrd_or_orghr(orghr, kind, n, low, high, a, lda, tau, work, lwork, info):
+    """gehrd (reduce ``a`` to Hessenberg form) or, with ``orghr``, orghr/unghr (form q)."""
+    args = (n.ctypes, low.ctypes, high.ctypes, a.ctypes, lda.ctypes, tau.ctypes, work.ctypes,
+            lwork.ctypes, info.ctypes)
+    if orghr:
+        if kind == 0:
+            sorghr(*args)
+        elif kind == 1:
+            dorghr(*args)
+        elif kind == 2:
+            cunghr(*args)
+        else:
+            zunghr(*args)
+    elif kind == 0:
+        sgehrd(*args)
+    elif kind == 1:
+        dgehrd(*args)
+    elif kind == 2:
+        cgehrd(*args)
+    else:
+        zgehrd(*args)
+
+
+@_compile
+def hessenberg_stack(a, kind, calc_q, q):
+    """The Hessenberg form of each matrix of ``a`` (a ``kind`` dtype); ``q`` into ``q``
+    with ``calc_q``."""
+    n = a.shape[1]
+    h = np.empty_like(a)
+    size = np.array([n], np.int32)
+    lda = np.array([max(n, 1)], np.int32)
+    low = np.array([1], np.int32)
+    lwork = 64 * max(n, 1)
+    length = np.array([lwork], np.int32)
+    info = np.zeros(1, np.int32)
+    tau = np.empty(max(n - 1, 1), a.dtype)
+    work = np.empty(lwork, a.dtype)
+    for b in range(a.shape[0]):
+        column_major = a[b].T.copy()
+        _gehrd_or_orghr(False, kind, size, low, size, column_major, lda, tau, work, length, info)
+        h[b] = column_major.T
+        for i in range(n):
+            for j in range(i - 1):
+                h[b, i, j] = 0
+        if calc_q:
+            _gehrd_or_orghr(True, kind, size, low, size, column_major, lda, tau, work, length,
+                            info)
+            q[b] = column_major.T
+    return h
+
+
+@_compile
+def schur_stack(a, kind, z):
+    """The Schur form of each matrix of ``a`` (a ``kind`` dtype: real Schur form for real
+    dtypes); the Schur vectors into ``z``. LinAlgError where the QR algorithm fails."""
+    n = a.shape[1]
+    t = np.empty_like(a)
+    jobvs = np.array([ord("V")], np.uint8)
+    no_sort = np.array([ord("N")], np.uint8)
+    size = np.array([n], np.int32)
+    lda = np.array([max(n, 1)], np.int32)
+    selected = np.zeros(1, np.int32)
+    lwork = 64 * max(n, 1)
+    length = np.array([lwork], np.int32)
+    info = np.zeros(1, np.int32)
+    work = np.empty(lwork, a.dtype)
+    values = np.empty(max(n, 1), a.dtype)
+    imaginary_parts = np.empty(max(n, 1), a.dtype)
+    real_work = np.zeros(max(n, 1), a.dtype).real.copy()
+    unused = np.zeros(max(n, 1), np.int32)  # bwork and select: not referenced without sorting
+    vectors = np.empty((n, n), a.dtype)
+    for b in range(a.shape[0]):
+        column_major = a[b].T.copy()
+        if kind == 0 or kind == 1:
+            args = (jobvs.ctypes, no_sort.ctypes, unused.ctypes, size.ctypes,
+                    column_major.ctypes, lda.ctypes, selected.ctypes, values.ctypes,
+                    imaginary_parts.ctypes, vectors.ctypes, lda.ctypes, work.ctypes,
+                    length.ctypes, unused.ctypes, info.ctypes)
+            if kind == 0:
+                sgees(*args)
+            else:
+                dgees(*args)
+        else:
+            args = (jobvs.ctypes, no_sort.ctypes, unused.ctypes, size.ctypes,
+                    column_major.ctypes, lda.ctypes, selected.ctypes, values.ctypes,
+                    vectors.ctypes, lda.ctypes, work.ctypes, length.ctypes, real_work.ctypes,
+                    unused.ctypes, info.ctypes)
+            if kind == 2:
+                cgees(*args)
+            else:
+                zgees(*args)
+        if info[0] != 0:
+            raise np.linalg.LinAlgError("schur: the QR algorithm did not converge")
+        t[b] = column_major.T
+        z[b] = vectors.T
+    return t

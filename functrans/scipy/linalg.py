@@ -20,10 +20,17 @@ from functrans.lax import decompositions
 from functrans.numpy import linalg as numpy_linalg
 from functrans.numpy._dispatch import array_operand, is_eager_all
 from functrans.numpy._promotion import aval, cast
+from functrans.scipy import _schur_functions, _special_matrices
+from functrans.scipy._schur_functions import funm, hessenberg, rsf2csf, schur, solve_sylvester
+from functrans.scipy._special_matrices import (
+    circulant, companion, convolution_matrix, dft, fiedler, fiedler_companion, hadamard,
+    hankel, helmert, invhilbert, invpascal, leslie, pascal,
+)
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm",
-           "expm_frechet", "hilbert", "inv", "lu", "lu_factor", "lu_solve", "polar", "qr",
-           "solve", "solve_triangular", "sqrtm", "svd", "toeplitz"]
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh",
+           "eigh_tridiagonal", "expm", "expm_frechet", "hilbert", "inv", "lu", "lu_factor",
+           "lu_solve", "polar", "qr", "qr_multiply", "solve", "solve_triangular", "sqrtm",
+           "svd", "toeplitz"] + _schur_functions.__all__ + _special_matrices.__all__
 
 
 def _scipy_linalg():
@@ -220,6 +227,43 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     return w if eigvals_only else (w, v)
 
 
+def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
+                     check_finite=True, tol=0.0, lapack_driver="auto"):
+    """Eigenvalues (ascending) and eigenvectors of the real symmetric tridiagonal matrix with
+    diagonal ``d`` and off-diagonal ``e``; traced, by eigh of that matrix (differentiable),
+    for ``select='a'`` or ``'i'`` (``select_range`` = (first, last) indices).
+
+    >>> eigh_tridiagonal(np.array([2.0, 2.0]), np.array([1.0]), eigvals_only=True)
+    array([1., 3.])
+    """
+    if is_eager_all((d, e)):
+        return _scipy_linalg().eigh_tridiagonal(d, e, eigvals_only, select, select_range,
+                                                check_finite, tol, lapack_driver)
+    d, e = numpy_linalg._common_dtype(numpy_linalg._inexact(d), numpy_linalg._inexact(e))
+    if aval(d).ndim != 1 or aval(e).ndim != 1 or aval(e).shape[0] != aval(d).shape[0] - 1:
+        raise ValueError(at_user_line(
+            f"eigh_tridiagonal: d must be 1-d of length n and e 1-d of length n-1, got "
+            f"{aval(d).shape} and {aval(e).shape}"))
+    if aval(d).dtype.kind == "c":
+        raise TypeError(at_user_line("eigh_tridiagonal: d and e must be real"))
+    fnp = _fnp()
+    n = aval(d).shape[0]
+    values = fnp.concatenate([d, e, fnp.zeros(1, aval(d).dtype)])
+    positions = np.full((n, n), 2 * n - 1)
+    positions[np.arange(n), np.arange(n)] = np.arange(n)
+    positions[np.arange(1, n), np.arange(n - 1)] = n + np.arange(n - 1)
+    positions[np.arange(n - 1), np.arange(1, n)] = n + np.arange(n - 1)
+    w, v = lax.eigh(fnp.take(values, positions), lower=True)
+    if select in ("i", 1):
+        first, last = (int(bound) for bound in select_range)
+        w, v = w[first:last + 1], v[:, first:last + 1]
+    elif select not in ("a", 0):
+        raise NotImplementedError(at_user_line(
+            "eigh_tridiagonal: traced, select must be 'a' or 'i' (with select='v' the number "
+            "of eigenvalues depends on the values); call it on concrete arrays"))
+    return w if eigvals_only else (w, v)
+
+
 def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
         lapack_driver="gesdd"):
     """``(u, s, vh)``, or ``s`` without ``compute_uv``."""
@@ -239,6 +283,46 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
             "qr: traced, mode 'full', 'economic' or 'r' without pivoting is supported"))
     q, r = lax.qr(numpy_linalg._matrices("qr", a, square=False), full_matrices=mode != "economic")
     return (r,) if mode == "r" else (q, r)
+
+
+def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False,
+                overwrite_c=False):
+    """``(q @ c, r)`` (``mode='left'``, ``c`` K×P) or ``(c @ q, r)`` (``mode='right'``,
+    ``c`` P×M) with the economic ``q`` (M×K, K = min(M, N)) and ``r`` (K×N) of ``a``;
+    ``conj(q)`` with ``conjugate``. A 1-d ``c`` is a column (left) or row (right) and the
+    product is 1-d. Traced, without pivoting; leading dimensions are a batch."""
+    if is_eager_all((a, c)):
+        return _scipy_linalg().qr_multiply(a, c, mode, pivoting, conjugate, overwrite_a,
+                                           overwrite_c)
+    if mode not in ("left", "right"):
+        raise ValueError("qr_multiply: mode must be 'left' or 'right'")
+    if pivoting:
+        raise NotImplementedError(at_user_line(
+            "qr_multiply: traced, pivoting is not supported; call it on concrete arrays"))
+    fnp = _fnp()
+    a = numpy_linalg._matrices("qr_multiply", a, square=False)
+    c = numpy_linalg._inexact(c)
+    # SciPy's dtype is a's (LAPACK's); a complex c makes it complex rather than losing its
+    # imaginary part as SciPy does.
+    dtype = aval(a).dtype
+    if aval(c).dtype.kind == "c":
+        dtype = np.result_type(dtype, aval(c).dtype)
+    a, c = cast(a, dtype), cast(c, dtype)
+    m, n = aval(a).shape[-2:]
+    k = min(m, n)
+    vector = aval(c).ndim == 1
+    if vector:
+        c = fnp.expand_dims(c, -1 if mode == "left" else 0)
+    needed, axis = (k, -2) if mode == "left" else (m, -1)
+    if aval(c).shape[axis] != needed:
+        raise ValueError(at_user_line(
+            f"qr_multiply: c of shape {aval(c).shape} does not fit q ({m}×{k}) for "
+            f"mode={mode!r}: it needs {needed} {'rows' if mode == 'left' else 'columns'}"))
+    q, r = lax.qr(a, full_matrices=False)
+    if conjugate:
+        q = mo.conjugate(q)
+    product = mo.matmul(q, c) if mode == "left" else mo.matmul(c, q)
+    return (fnp.ravel(product) if vector else product), r
 
 
 # --- matrix functions --------------------------------------------------------------------
