@@ -17,6 +17,7 @@ import numpy as np
 from functrans import dtypes
 from functrans.config import config
 from functrans.errors import ConcretizationError, EscapedTracerError, at_user_line
+from functrans.validation import check_python_int
 
 
 class ShapedArray:
@@ -81,6 +82,9 @@ PYTHON_SCALAR_TYPES = tuple(_PYTHON_SCALAR_AVALS)
 _SCALAR_AVALS = dict(_PYTHON_SCALAR_AVALS)
 
 
+_INT64_BOUND = 1 << 63
+
+
 def get_aval(x):
     """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
     kind = type(x)
@@ -88,6 +92,8 @@ def get_aval(x):
         return ShapedArray(x.shape, x.dtype)
     aval = _SCALAR_AVALS.get(kind)
     if aval is not None:
+        if kind is int and not -_INT64_BOUND <= x < _INT64_BOUND:
+            check_python_int(x, "a value")
         return aval
     if isinstance(x, Tracer):
         return x.aval
@@ -165,13 +171,12 @@ class Trace:
 
     def run_under_parent(self, function, *args, **kwargs):
         """Run ``function`` with this trace's parent as the current trace."""
-        state = _state
-        previous = state.trace
-        state.trace = self.parent
+        previous = _state.trace
+        set_current_trace(self.parent)
         try:
             return function(*args, **kwargs)
         finally:
-            state.trace = previous
+            set_current_trace(previous)
 
 
 def escaped_tracer_error(tracer):
@@ -241,11 +246,21 @@ class _TraceState(threading.local):
 _state = _TraceState()
 
 
+def set_current_trace(trace):
+    """Make ``trace`` current in this thread.
+
+    The bottom trace (evaluation, or the NaN-checking evaluation of ``debug_nans``) is a
+    setting of the whole process: a thread at the bottom holds no trace of its own but
+    reads the class attribute, so a change of the setting reaches every thread at once.
+    """
+    if trace is EVAL_TRACE or trace is DEBUG_NANS_TRACE:
+        _state.__dict__.pop("trace", None)
+    else:
+        _state.trace = trace
+
+
 def _use_debug_nans(enabled):
-    bottom = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
-    if _state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
-        _state.trace = bottom
-    _TraceState.trace = bottom
+    _TraceState.trace = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
 
 
 config.watch("debug_nans", _use_debug_nans)
@@ -273,7 +288,7 @@ class new_trace:
         return self.trace
 
     def __exit__(self, *exc_info):
-        _state.trace = self.previous
+        set_current_trace(self.previous)
         self.trace.alive = False
 
 
@@ -320,20 +335,32 @@ class Tracer:
         return bool(self.concrete_value())
 
     def __int__(self):
-        return int(self.concrete_value())
+        return int(self.converted_value("int()"))
 
     def __float__(self):
-        return float(self.concrete_value())
+        return float(self.converted_value("float()"))
 
     def __complex__(self):
-        return complex(self.concrete_value())
+        return complex(self.converted_value("complex()"))
 
     def __index__(self):
         return int(self.concrete_value())
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self.concrete_value())
+        value = np.asarray(self.converted_value("numpy.asarray() (__array__)"))
         return value if dtype is None else value.astype(dtype)
+
+    def converted_value(self, conversion):
+        """The concrete value for a conversion to a Python number or NumPy array.
+
+        A floating value being transformed would lose its derivative (or its batch) in
+        the conversion, so it is refused even where the transform knows the value;
+        comparisons and ``bool`` still work, since a branch loses no derivative.
+        """
+        value = self.concrete_value()
+        if self.aval.dtype.kind in "fc":
+            raise ConcretizationError(conversion_message(self, conversion))
+        return value
 
     def __hash__(self):
         raise TypeError(
@@ -343,6 +370,17 @@ class Tracer:
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>({self._trace.transform_name})"
+
+
+def conversion_message(tracer, conversion):
+    return at_user_line(
+        f"{conversion} of a traced value {tracer.aval.str_short()} under "
+        f"{tracer._trace.transform_name}: the conversion would make it a constant and "
+        "silently drop its derivative (or its batch). Keep it an array: functrans.numpy "
+        "functions take it as it is; to change its dtype use x.astype(...) or "
+        "functrans.numpy.asarray(x, dtype); to mean a constant on purpose, use "
+        "functrans.stop_gradient(x)."
+    )
 
 
 def concretization_message(tracer):

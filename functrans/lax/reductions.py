@@ -9,6 +9,7 @@ from functrans.lax.shapes import (
     broadcast_in_dim, concatenate, iota, reshape, slice, take_along_axis, transpose)
 from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
+from functrans.validation import check_reduced_axes_not_empty
 
 
 def _reduced_shape(x, axes):
@@ -25,6 +26,8 @@ def _reduction_primitive(name, numpy_reduce, kinds):
     def abstract_eval(x, *, axes):
         if x.dtype.kind not in kinds:
             raise shape_error(f"{name} does not take {x.str_short()}")
+        if name in ("reduce_max", "reduce_min"):
+            check_reduced_axes_not_empty(name, x, axes)
         return core.ShapedArray(_reduced_shape(x, axes), x.dtype, x.weak_type)
 
     return primitive
@@ -128,6 +131,7 @@ def _arg_primitive(name, numpy_arg):
 
     @primitive.def_abstract_eval
     def abstract_eval(x, *, axis, index_dtype):
+        check_reduced_axes_not_empty(name, x, (axis,))
         return core.ShapedArray(_reduced_shape(x, (axis,)), index_dtype)
 
     ad.defzero(primitive)

@@ -8,6 +8,7 @@ from functrans import core, dtypes
 from functrans.lax._util import normalize_axes, shape_error
 from functrans.lowering import rules as lowering
 from functrans.transforms import ad, vmap
+from functrans.validation import check_indexed_axis_not_empty
 
 
 def _primitive(name, impl, abstract_eval):
@@ -292,6 +293,7 @@ def _gather_abstract_eval(x, indices, *, axis):
         raise shape_error(f"gather needs integer indices, got {indices.str_short()}")
     if not 0 <= axis < x.ndim:
         raise shape_error(f"gather axis {axis} is out of range for {x.str_short()}")
+    check_indexed_axis_not_empty("gather", x, indices, axis)
     return core.ShapedArray(x.shape[:axis] + indices.shape + x.shape[axis + 1:], x.dtype, x.weak_type)
 
 
@@ -316,6 +318,7 @@ def _scatter_add_abstract_eval(x, indices, updates, *, axis):
         raise shape_error(f"scatter_add into {x.str_short()} along axis {axis} with indices "
                           f"{indices.str_short()} needs updates of shape {expected} and dtype "
                           f"{x.dtype.name}, got {updates.str_short()}")
+    check_indexed_axis_not_empty("scatter_add", x, indices, axis)
     return core.ShapedArray(x.shape, x.dtype, x.weak_type)
 
 

@@ -87,8 +87,9 @@ def module_source(functions, cache):
     imports = [f"from {module.__name__} import {', '.join(module.__all__)}\n"
                for module in map(_support_module, SUPPORT_MODULES)]
     parts = [_HEADER, *imports, "\n"]
+    checks = ", boundscheck=True" if config.jit_boundscheck else ""
     for _, source, parallel in functions:
-        parts.append(f"@njit(cache={cache}, parallel={parallel}, nogil=True)\n{source}\n\n")
+        parts.append(f"@njit(cache={cache}, parallel={parallel}, nogil=True{checks})\n{source}\n\n")
     return "".join(parts).rstrip() + "\n"
 
 

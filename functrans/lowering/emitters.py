@@ -94,15 +94,17 @@ def emit_gather(writer, equation, operands, outputs):
 def _indexed_position(writer, loop, indices, index_ndim, axis, length):
     """The operand index a gather or scatter reaches from loop indices ``loop``.
 
-    Reads the index array, wraps negative indices as NumPy does, and clamps into range as
-    compiled gathers do (an out-of-range index cannot raise inside machine code).
+    Reads the index array and wraps negative indices as NumPy does; an index still out of
+    range raises IndexError, as eager mode (NumPy) does, so no access leaves the buffer.
+    (An empty indexed axis never gets here: the shape rule rejects it when tracing.)
     """
     index_part = loop[axis:axis + index_ndim]
     position = writer.fresh("j")
     writer.line(f"{position} = {indices}[{', '.join(index_part)}]" if index_part
                 else f"{position} = {indices}")
-    writer.line(f"{position} = min(max({position} + {length} if {position} < 0 else {position}, 0), "
-                f"{length - 1})")
+    writer.line(f"{position} = {position} + {length} if {position} < 0 else {position}")
+    with writer.block(f"if {position} < 0 or {position} >= {length}:"):
+        writer.line(f"raise IndexError('an index is out of bounds for an axis of size {length}')")
     return ", ".join(loop[:axis] + [position] + loop[axis + index_ndim:])
 
 

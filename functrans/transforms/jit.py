@@ -20,6 +20,7 @@ from functrans.errors import at_user_line
 from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
+from functrans.validation import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, check_python_int
 
 logger = logging.getLogger("functrans.jit")
 
@@ -207,6 +208,8 @@ def _plain_leaf_key(x):
     if kind is np.ndarray:
         return (x.shape, x.dtype)
     if kind in core.PYTHON_SCALAR_TYPES:
+        if kind is int and not _INT64_MIN <= x <= _INT64_MAX:
+            raise TypeError  # the slow path names the argument in an OverflowError
         return kind
     if isinstance(x, np.generic):
         return (x.shape, x.dtype)
@@ -340,6 +343,9 @@ class JittedFunction:
 
     def _check_leaves(self, leaves, dynamic, static):
         for leaf in leaves:
+            if type(leaf) is int and not _INT64_MIN <= leaf <= _INT64_MAX:
+                check_python_int(leaf, f"jit of {self.__name__}: "
+                                       f"{self._owner_label(leaf, dynamic, static)}")
             if isinstance(leaf, (np.ndarray, np.generic, core.Tracer)) or core.is_python_scalar(leaf):
                 continue
             numbers = [i for i in range(len(dynamic) + len(static)) if i not in static]
@@ -351,6 +357,13 @@ class JittedFunction:
                 f"jit of {self.__name__}: {label} is a {type(leaf).__name__}, not an array or "
                 f"a number; if it is a constant that selects what the function does, mark it "
                 f"static with {hint}"))
+
+    def _owner_label(self, leaf, dynamic, static):
+        """How an error names the argument that holds ``leaf``."""
+        numbers = [i for i in range(len(dynamic) + len(static)) if i not in static]
+        owner = next((n for n, a in zip(numbers, dynamic)
+                      if any(x is leaf for x in tree.leaves(a))), None)
+        return self._describe(owner) if owner is not None else "a keyword argument"
 
     def _trace(self, key, leaves, rebuild, static, static_kwargs, count):
         cached = self._traced.get(key)
@@ -368,7 +381,7 @@ class JittedFunction:
 
         out_trees = []
         ir, consts = trace_to_ir(with_static, [core.get_aval(x) for x in leaves]).hoist_consts()
-        traced = (ir, consts, out_trees[-1])
+        traced = (ir, _snapshot(consts), out_trees[-1])
         if not any(isinstance(c, core.Tracer) for c in consts):
             self._traced[key] = traced
         return traced
@@ -409,6 +422,13 @@ class JittedFunction:
         key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
         ir, _, _ = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
         return Lowered(compiled(ir, self.__name__))
+
+
+def _snapshot(consts):
+    """The constants a trace captured, as copies: a captured array is a constant of the
+    trace (as in JAX), whatever its shape, so mutating it after the first call changes
+    nothing."""
+    return [np.array(c, copy=True) if isinstance(c, np.ndarray) else c for c in consts]
 
 
 def _leaf_key_or_aval(x):

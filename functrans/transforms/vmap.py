@@ -10,6 +10,7 @@ import functools
 from functrans import core, tree
 from functrans.errors import ConcretizationError, MissingRuleError, at_user_line
 from functrans.tracing import flatten_function
+from functrans.validation import check_axes
 
 #: primitive -> rule(values, batch_axes, **params) -> (output, output_batch_axis)
 #: (for primitives with several results: lists of both).
@@ -195,6 +196,8 @@ def vmap(function, in_axes=0, out_axes=0, axis_size=None):
     and dicts follow the argument's structure). ``out_axes`` likewise for the
     result.
     """
+    check_axes(in_axes, "in_axes")
+    check_axes(out_axes, "out_axes")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 

@@ -1,0 +1,237 @@
+"""Bad or unusual input: a clear error or NumPy's answer, never a crash or a wrong answer.
+
+Each test is a regression test for one finding of issue 15.
+"""
+import queue
+import threading
+
+import numpy as np
+import pytest
+
+import functrans
+import functrans.numpy as fnp
+from functrans import config, grad, jacfwd, jacrev, jit, value_and_grad, vmap
+from functrans.errors import ConcretizationError
+
+
+# --- 1. indices: never outside a buffer, errors as in eager mode ------------------------
+
+@pytest.fixture(scope="module")
+def checked_gathers():
+    """Jitted gathers and scatters compiled with numba's boundscheck on: an access outside
+    a buffer would raise there instead of reading or writing memory silently."""
+    with config.override(jit_boundscheck=True):
+        functions = {
+            "getitem": jit(lambda x, i: x[i]),
+            "take_clip": jit(lambda x, i: fnp.take(x, i, mode="clip")),
+            "grad": jit(grad(lambda x, i: fnp.sum(x[i] ** 2))),
+            "add": jit(lambda x, i, u: x.at[i].add(u)),
+            "pair": jit(lambda x, i, j: x[i, j]),
+        }
+        yield functions
+
+
+@pytest.mark.parametrize("name, args", [
+    ("getitem", (np.zeros(0), np.arange(4))),
+    ("take_clip", (np.zeros(0), np.arange(4))),
+    ("grad", (np.zeros(0), np.arange(3))),
+    ("add", (np.zeros(0), np.arange(3), np.ones(3))),
+])
+def test_indexing_an_empty_axis_is_an_index_error_at_trace_time(checked_gathers, name, args):
+    with pytest.raises(IndexError, match="empty") as error:
+        checked_gathers[name](*args)
+    assert "test_bad_input.py" in str(error.value)
+
+
+def test_eager_indexing_of_an_empty_axis_is_an_index_error_too():
+    with pytest.raises(IndexError):
+        grad(lambda x, i: fnp.sum(x[i]))(np.zeros(0), np.arange(3))
+
+
+@pytest.mark.parametrize("index", [[5], [-4], [0, 3]])
+def test_out_of_range_traced_indices_raise_as_numpy_does(checked_gathers, index):
+    x = np.arange(3.0)
+    with pytest.raises(IndexError):
+        x[np.array(index)]
+    with pytest.raises(IndexError):
+        checked_gathers["getitem"](x, np.array(index))
+    with pytest.raises(IndexError):
+        checked_gathers["grad"](x, np.array(index))
+
+
+def test_in_range_traced_indices_agree_with_numpy(checked_gathers):
+    x = np.arange(3.0)
+    index = np.array([0, -1, 2, -3, 1])
+    np.testing.assert_array_equal(checked_gathers["getitem"](x, index), x[index])
+    expected = np.zeros(3)
+    np.add.at(expected, index, 2 * x[index])
+    np.testing.assert_allclose(checked_gathers["grad"](x, index), expected)
+    updated = np.zeros(3)
+    np.add.at(updated, index, np.ones(5))
+    np.testing.assert_array_equal(checked_gathers["add"](np.zeros(3), index, np.ones(5)), updated)
+
+
+@pytest.mark.parametrize("i, j", [([0], [5]), ([1], [-4]), ([2], [0])])
+def test_an_out_of_range_index_on_one_axis_never_lands_elsewhere(checked_gathers, i, j):
+    # Flattened, (0, 5) would be the in-range position 5 of a 2x3 array.
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(IndexError):
+        checked_gathers["pair"](x, np.array(i), np.array(j))
+
+
+def test_two_axis_traced_indices_agree_with_numpy(checked_gathers):
+    x = np.arange(6.0).reshape(2, 3)
+    i, j = np.array([1, -1, 0]), np.array([-3, 2, 1])
+    np.testing.assert_array_equal(checked_gathers["pair"](x, i, j), x[i, j])
+
+
+@pytest.mark.parametrize("reduce", [fnp.max, fnp.min, fnp.argmax, fnp.argmin])
+def test_max_and_argmax_of_nothing_are_value_errors_under_jit_as_in_numpy(reduce):
+    with pytest.raises(ValueError):
+        reduce(np.zeros((0, 3)), axis=0)
+    with pytest.raises(ValueError):
+        functrans.make_jaxpr(lambda x: reduce(x, axis=0))(np.zeros((0, 3)))
+
+
+# --- 2. duplicate and mistyped argnums, in_axes ------------------------------------------
+
+@pytest.mark.parametrize("transform", [grad, value_and_grad, jacfwd, jacrev])
+def test_duplicate_argnums_are_a_value_error(transform):
+    with pytest.raises(ValueError, match="twice") as error:
+        transform(lambda x, y: x * y, argnums=(0, 0))(1.0, 2.0)
+    assert "test_bad_input.py" in str(error.value)
+
+
+def test_argnums_and_in_axes_of_the_wrong_type_say_what_to_write():
+    with pytest.raises(TypeError, match="argnums=1"):
+        grad(lambda x, y: x * y, argnums=1.0)(1.0, 2.0)
+    with pytest.raises(TypeError, match="in_axes=0"):
+        vmap(lambda x: x, in_axes=0.0)(np.ones(2))
+    with pytest.raises(TypeError, match="out_axes=0"):
+        vmap(lambda x: x, out_axes="0")(np.ones(2))
+
+
+# --- 3. conversions that would drop a derivative ------------------------------------------
+
+@pytest.mark.parametrize("conversion, name", [
+    (float, "float()"), (int, "int()"), (complex, "complex()"),
+    (lambda x: np.asarray(x).sum(), "numpy.asarray()"),
+    (lambda x: x.__array__(), "numpy.asarray()"),
+])
+def test_converting_a_differentiated_value_is_a_concretization_error(conversion, name):
+    with pytest.raises(ConcretizationError) as error:
+        grad(lambda x: conversion(x) * 2.0)(1.0)
+    message = str(error.value)
+    assert name in message and "astype" in message and "test_bad_input.py" in message
+
+
+def test_comparisons_and_bool_still_drive_python_control_flow_under_grad():
+    def f(x):
+        return x * 3.0 if x > 0 else -x
+    assert grad(f)(2.0) == 3.0 and grad(f)(-2.0) == -1.0
+    assert grad(lambda x: x * 2.0 if bool(x) else x)(1.0) == 2.0
+
+
+def test_conversion_of_a_constant_made_with_stop_gradient_is_allowed():
+    assert grad(lambda x: float(functrans.stop_gradient(x)) * x)(3.0) == 3.0
+
+
+# --- 4. custom rules whose output is malformed ------------------------------------------
+
+def _custom_vjp_with_backward(backward):
+    @functrans.custom_vjp
+    def f(x, y):
+        return fnp.sin(x) * y["a"]
+    f.defvjp(lambda x, y: (f(x, y), (x, y)), backward)
+    return f
+
+
+@pytest.mark.parametrize("backward, words", [
+    (lambda r, g: (np.ones(3), None), "f64[3], but the argument is f64[2]"),
+    (lambda r, g: (g.astype(np.float32), None), "f32[2], but the argument is f64[2]"),
+    (lambda r, g: (g, {"b": g}), "structure"),
+    (lambda r, g: g, "tuple"),
+])
+def test_custom_vjp_backward_rule_output_is_validated(backward, words):
+    f = _custom_vjp_with_backward(backward)
+    with pytest.raises(TypeError, match="backward rule of f") as error:
+        grad(lambda x: fnp.sum(f(x, {"a": np.ones(2)})))(np.ones(2))
+    assert words in str(error.value)
+
+
+def test_a_valid_custom_vjp_backward_rule_still_works():
+    f = _custom_vjp_with_backward(lambda r, g: (g * fnp.cos(r[0]) * r[1]["a"], None))
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(grad(lambda x: fnp.sum(f(x, {"a": np.ones(2)})))(x), np.cos(x))
+
+
+def test_custom_jvp_rule_must_return_a_pair():
+    @functrans.custom_jvp
+    def f(x):
+        return fnp.sin(x)
+    # A two-element tangent would otherwise be unpacked as (primal, tangent).
+    f.defjvp(lambda primals, tangents: fnp.cos(primals[0]) * tangents[0])
+    with pytest.raises(TypeError, match="pair") as error:
+        functrans.jvp(f, (np.ones(2),), (np.ones(2),))
+    assert "test_bad_input.py" in str(error.value)
+
+
+# --- 5. Python ints beyond int64 ------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [2 ** 63, 2 ** 70, -2 ** 63 - 1])
+def test_python_ints_beyond_int64_are_an_overflow_error_naming_the_argument(value):
+    with pytest.raises(OverflowError, match="argument 1 \\('y'\\)"):
+        _add_jitted(np.ones(2), value)
+    with pytest.raises(OverflowError):
+        functrans.make_jaxpr(lambda x, y: x + y)(np.ones(2), value)
+
+
+def _add(x, y):
+    return x + y
+
+
+_add_jitted = jit(_add)
+
+
+def test_python_ints_at_the_int64_limits_are_exact():
+    assert _add_jitted(np.int64(0), 2 ** 63 - 1) == 2 ** 63 - 1
+    assert _add_jitted(np.int64(0), -2 ** 63) == -2 ** 63
+
+
+# --- 6. settings are process-wide ----------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_debug_nans_set_in_one_thread_reaches_a_live_worker_thread():
+    requests, answers = queue.Queue(), queue.Queue()
+
+    def worker():
+        grad(lambda x: x * x)(1.0)  # the worker has run a transform already
+        while requests.get():
+            try:
+                answers.put(fnp.log(np.array(-1.0)))
+            except FloatingPointError as error:
+                answers.put(error)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        with config.override(debug_nans=True):
+            requests.put(True)
+            assert isinstance(answers.get(timeout=30), FloatingPointError)
+        requests.put(True)
+        assert np.isnan(answers.get(timeout=30))
+    finally:
+        requests.put(False)
+        thread.join()
+
+
+# --- 7. captured arrays are constants of the trace ----------------------------------------
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_a_captured_array_is_a_constant_of_the_trace_whatever_its_shape(shape):
+    captured = np.ones(shape)
+    f = jit(lambda x: x + captured)
+    first = f(1.0)
+    captured[...] = 5.0
+    np.testing.assert_array_equal(f(1.0), first)
+    np.testing.assert_array_equal(first, np.full(shape, 2.0))
