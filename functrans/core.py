@@ -17,7 +17,7 @@ import numpy as np
 from functrans import dtypes
 from functrans.config import config
 from functrans.errors import ConcretizationError, EscapedTracerError, at_user_line
-from functrans.validation import check_python_int
+from functrans.validation import array_leaf, check_python_int
 
 
 class ShapedArray:
@@ -89,6 +89,8 @@ def get_aval(x):
     """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
     kind = type(x)
     if kind is np.ndarray:
+        if x.dtype.kind == "O":
+            array_leaf(x, "an argument")
         return ShapedArray(x.shape, x.dtype)
     aval = _SCALAR_AVALS.get(kind)
     if aval is not None:
@@ -102,8 +104,8 @@ def get_aval(x):
         if x.dtype.kind in "biufc":
             _SCALAR_AVALS[kind] = aval
         return aval
-    if isinstance(x, np.ndarray):
-        return ShapedArray(x.shape, x.dtype)
+    if isinstance(x, np.ndarray):  # a subclass: refused if it would lose information
+        return get_aval(array_leaf(x, f"an argument of type {type(x).__name__}"))
     raise TypeError(
         f"functrans cannot use a value of type {type(x).__name__} as an array: {x!r:.80}. "
         "Pass a NumPy array or a Python number (convert with numpy.asarray)."
@@ -361,6 +363,13 @@ class Tracer:
         if self.aval.dtype.kind in "fc":
             raise ConcretizationError(conversion_message(self, conversion))
         return value
+
+    def __setitem__(self, index, value):
+        raise TypeError(at_user_line(
+            f"a traced array {self.aval.str_short()} under {self._trace.transform_name} does "
+            "not support item assignment (x[i] = v): arrays being transformed are immutable. "
+            "Write x = x.at[i].set(v) (or x.at[i].add(v)); functrans.numpy.at(x)[i].set(v) "
+            "does the same and also works on NumPy arrays"))
 
     def __hash__(self):
         raise TypeError(

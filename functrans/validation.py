@@ -75,3 +75,41 @@ def check_reduced_axes_not_empty(what, x_aval, axes):
         raise ValueError(at_user_line(
             f"{what} over axes {tuple(axes)} of {x_aval.str_short()}: a zero-size reduction "
             "has no identity; pass an `initial=` value (max/min) or check the shape first"))
+
+
+def array_leaf(leaf, label):
+    """``leaf`` as a value functrans computes with, or a TypeError naming ``label``.
+
+    An ndarray subclass that only stores data differently (``np.memmap``) is viewed as a
+    plain array; a masked array is refused (its mask would be silently dropped), as is an
+    array of Python objects, strings or records.
+    """
+    if isinstance(leaf, np.ma.MaskedArray):
+        raise TypeError(at_user_line(
+            f"{label} is a masked array (numpy.ma); functrans would silently drop its mask. "
+            "Pass x.filled(value) for a value at the masked places, or np.ma.getdata(x) and "
+            "the mask (np.ma.getmaskarray(x)) as two arrays and use functrans.numpy.where"))
+    if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
+        leaf = leaf.view(np.ndarray)
+    dtype = getattr(leaf, "dtype", None)
+    if dtype is not None and dtype.kind not in "biufc":
+        raise TypeError(at_user_line(
+            f"{label} is an array of dtype {dtype}; functrans computes with booleans, "
+            "integers, floats and complex numbers: convert it (x.astype(np.float64)), or "
+            "mark it static (jit's static_argnums) if it is not data"))
+    return leaf
+
+
+def static_shape(shape, function_name):
+    """``shape`` unchanged, or a ConcretizationError if a traced value is in it."""
+    from functrans.core import Tracer
+    from functrans.errors import ConcretizationError
+    entries = shape if isinstance(shape, (tuple, list)) else (shape,)
+    for entry in entries:
+        if isinstance(entry, Tracer):
+            raise ConcretizationError(at_user_line(
+                f"{function_name}: a traced value {entry.aval.str_short()} under "
+                f"{entry._trace.transform_name} was used as a shape; shapes must be known when "
+                "tracing. Mark the argument it comes from static (jit(f, static_argnums=...) "
+                "or static_argnames=...), or take the size from an array's .shape"))
+    return shape

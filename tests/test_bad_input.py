@@ -235,3 +235,125 @@ def test_a_captured_array_is_a_constant_of_the_trace_whatever_its_shape(shape):
     captured[...] = 5.0
     np.testing.assert_array_equal(f(1.0), first)
     np.testing.assert_array_equal(first, np.full(shape, 2.0))
+
+
+# --- IEEE semantics under jit: NumPy's results, never ZeroDivisionError --------------------
+
+def _special_arithmetic(x, y, i, j):
+    return dict(div=x / y, floordiv=x // y, mod=x % y, rsqrt=1 / fnp.sqrt(x), log=fnp.log(x),
+                pow=x ** -1, arctanh=fnp.arctanh(x), power=fnp.power(x, y),
+                reciprocal=fnp.reciprocal(x), idiv=i // j, imod=i % j, true_idiv=i / j,
+                mean_of_nothing=fnp.mean(x[:0]))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_float_and_integer_division_by_zero_under_jit_give_numpy_results():
+    x = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.0, 1e308, -3.5])
+    y = np.array([0.0, 0.0, 0.0, 0.0, 0.0, np.inf, 1.0, -0.0, 1e-308, 2.0])
+    i = np.array([0, 1, -1, 5, -7, 2 ** 62, -2 ** 63, 3, 7, -9])
+    j = np.array([0, 0, 0, 0, 0, 0, -1, 2, -2, 4])  # -2**63 // -1 wraps in NumPy
+    expected = _special_arithmetic(x, y, i, j)
+    got = jit(_special_arithmetic)(x, y, i, j)
+    for name, value in expected.items():
+        np.testing.assert_array_equal(got[name], value, err_msg=name)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_the_where_trick_gradient_under_jit_is_nan_as_in_eager_mode_and_jax():
+    # 0 * inf from the untaken branch's derivative: NaN, as JAX gives, not ZeroDivisionError
+    f = grad(lambda x: fnp.where(x > 0, fnp.sqrt(x), 0.0))
+    assert np.isnan(jit(f)(0.0)) and np.isnan(f(0.0))
+    assert jit(f)(4.0) == f(4.0) == 0.25
+
+
+def test_a_first_call_that_raises_keeps_the_compiled_kernel_and_the_support_modules():
+    import os
+    from functrans.lowering import compile as compile_module
+    f = jit(lambda x, i: x[i] * 3.0)
+    with pytest.raises(IndexError):
+        f(np.zeros(3), np.array([7]))
+    pycache = os.path.join(config.cache_dir, "__pycache__")
+    support = {n: os.stat(os.path.join(pycache, n)).st_mtime_ns for n in os.listdir(pycache)
+               if not n.startswith("kernel_")} if config.disk_cache else {}
+    (kernel,) = f.kernels
+    assert kernel.compiled  # the kernel compiled; the error was the input's
+    dispatcher = kernel.dispatcher
+    with pytest.raises(IndexError):
+        f(np.zeros(3), np.array([-4]))
+    assert kernel.dispatcher is dispatcher and f.compile_count == 1
+    np.testing.assert_array_equal(f(np.arange(3.0), np.array([2, 0])), [6.0, 0.0])
+    for name, mtime in support.items():
+        assert os.stat(os.path.join(pycache, name)).st_mtime_ns == mtime, name
+    assert compile_module.SUPPORT_MODULES
+
+
+# --- the disk cache: jit keeps working when the directory cannot be used -------------------
+
+def _bad_cache_directories(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a directory")
+    return {"empty": "", "a file": str(a_file), "below a file": str(a_file / "cache"),
+            "cannot be created": "/proc/self/functrans-cache"}
+
+
+def test_an_unusable_cache_directory_falls_back_to_memory_and_warns_once(tmp_path):
+    from functrans.lowering.disk_cache import DiskCacheWarning
+    x = np.linspace(0.0, 1.0, 5)
+    for label, directory in _bad_cache_directories(tmp_path).items():
+        f = jit(lambda x: fnp.sin(x) * 2.0 + 1.0)
+        with config.override(cache_dir=directory), pytest.warns(DiskCacheWarning) as caught:
+            np.testing.assert_allclose(f(x), np.sin(x) * 2.0 + 1.0, err_msg=label)
+            np.testing.assert_allclose(jit(lambda x: x * 3.0)(x), x * 3.0, err_msg=label)
+        assert len(caught) == 1, label
+        message = str(caught[0].message)
+        assert repr(directory) in message and "FUNCTRANS_CACHE_DIR" in message, label
+
+
+def test_a_cache_directory_removed_or_replaced_while_running(tmp_path):
+    import shutil
+    from functrans.lowering.disk_cache import DiskCacheWarning
+    directory = tmp_path / "cache"
+    x = np.arange(3.0)
+    with config.override(cache_dir=str(directory)):
+        np.testing.assert_allclose(jit(lambda x: x * 5.0)(x), x * 5.0)
+        shutil.rmtree(directory)  # removed: made again
+        np.testing.assert_allclose(jit(lambda x: x * 6.0)(x), x * 6.0)
+        assert directory.is_dir()
+        shutil.rmtree(directory)
+        directory.write_text("replaced by a file")
+        with pytest.warns(DiskCacheWarning, match="cache"):
+            np.testing.assert_allclose(jit(lambda x: x * 7.0)(x), x * 7.0)
+
+
+def _run_fresh(script, cache_dir, *arguments):
+    import os
+    import subprocess
+    import sys
+    tests = os.path.dirname(os.path.abspath(__file__))
+    environment = dict(os.environ, FUNCTRANS_CACHE_DIR=cache_dir,
+                       PYTHONPATH=os.path.dirname(tests))
+    return subprocess.run([sys.executable, os.path.join(tests, script), *arguments],
+                          capture_output=True, text=True, env=environment, timeout=600)
+
+
+@pytest.mark.slow
+def test_support_modules_compile_in_memory_and_never_write_into_the_package():
+    import os
+    package = os.path.dirname(functrans.__file__)
+    before = {os.path.join(d, n) for d, _, names in os.walk(package) for n in names}
+    result = _run_fresh("concurrent_first_calls.py", "")  # no disk cache at all
+    assert result.stdout.strip().endswith("ok"), result.stdout + result.stderr
+    after = {os.path.join(d, n) for d, _, names in os.walk(package) for n in names}
+    assert not {p for p in after - before if p.endswith((".nbi", ".nbc"))}
+
+
+@pytest.mark.slow
+def test_eight_threads_making_first_calls_at_once_in_fresh_processes(tmp_path):
+    """Cold then warm cache (FUNCTRANS_CONCURRENCY_RUNS times; 20 were run by hand)."""
+    import os
+    for run in range(int(os.environ.get("FUNCTRANS_CONCURRENCY_RUNS", "1"))):
+        cache = str(tmp_path / f"cache{run}")
+        for state in ("cold", "warm"):
+            result = _run_fresh("concurrent_first_calls.py", cache)
+            assert result.returncode == 0 and result.stdout.strip() == "ok", (
+                f"run {run}, {state} cache:\n{result.stdout}\n{result.stderr}")

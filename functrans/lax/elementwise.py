@@ -452,7 +452,7 @@ for _primitive, _template in [
         (is_finite_p, "np.isfinite({0})"), (stop_gradient_p, "{0}"),
         (add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"),
         (pow_p, "({0} ** {1})"), (max_p, "np.maximum({0}, {1})"), (min_p, "np.minimum({0}, {1})"),
-        (atan2_p, "np.arctan2({0}, {1})"), (rem_p, "np.remainder({0}, {1})"),
+        (atan2_p, "np.arctan2({0}, {1})"),
         (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})"), (lt_p, "({0} < {1})"),
         (le_p, "({0} <= {1})"), (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"),
         (and_p, "({0} & {1})"), (or_p, "({0} | {1})"), (xor_p, "({0} ^ {1})"),
@@ -471,7 +471,18 @@ lowering.RANGE_LIMITED.update({sin_p, cos_p})
 
 
 def _div_lowering(params, x, y, operand_avals):
-    return f"({x} // {y})" if operand_avals[0].dtype.kind in "iu" else f"({x} / {y})"
+    kind = operand_avals[0].dtype.kind
+    if kind == "i":
+        # As NumPy: the minimum integer divided by -1 wraps to itself (a machine division
+        # would trap); division by zero gives 0 (the kernels' error_model is 'numpy').
+        return f"(-{x} if {y} == -1 else {x} // {y})"
+    return f"({x} // {y})" if kind == "u" else f"({x} / {y})"
+
+
+def _rem_lowering(params, x, y, operand_avals):
+    if operand_avals[0].dtype.kind == "i":
+        return f"({x} * 0 if {y} == -1 else np.remainder({x}, {y}))"  # as _div_lowering
+    return f"np.remainder({x}, {y})"
 
 
 def _integer_pow_lowering(params, x, operand_avals):
@@ -488,5 +499,6 @@ def _convert_lowering(params, x, operand_avals):
 
 
 lowering.scalar_rules[div_p] = _div_lowering
+lowering.scalar_rules[rem_p] = _rem_lowering
 lowering.scalar_rules[integer_pow_p] = _integer_pow_lowering
 lowering.scalar_rules[convert_element_type_p] = _convert_lowering

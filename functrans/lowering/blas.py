@@ -12,11 +12,11 @@ so a new kernel only links them.
 import numpy as np
 from numba import njit
 
-from functrans.config import config
+from functrans.lowering.disk_cache import caches_machine_code
 
 __all__ = ["matmul", "matmul_nt", "matmul_tn", "matmul_tt"]
 
-_compile = njit(cache=config.disk_cache, nogil=True)
+_compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
 
 @_compile

@@ -400,3 +400,16 @@ def take_along_axis(arr, indices, axis):
         _index_array(_Advanced(indices), axis, arr_shape[axis]), index_target,
         tuple(range(len(index_target))))
     return lax.take_along_axis(arr, indices, axis)
+
+
+def at(x):
+    """``x.at`` for NumPy arrays and traced arrays alike, so one function serves both.
+
+    NumPy's own arrays have no ``.at`` (a plain call fails with AttributeError where a
+    traced call works); ``at(x)[index].set(v)`` and ``.add(v)`` work in both.
+
+    >>> import numpy as np, functrans.numpy as fnp
+    >>> fnp.at(np.zeros(3))[1].set(7.0)
+    array([0., 7., 0.])
+    """
+    return IndexUpdateHelper(x if isinstance(x, Tracer) else asarray(x))

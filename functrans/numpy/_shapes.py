@@ -13,6 +13,7 @@ from functrans.numpy._dispatch import Tracer, array_operand, is_eager, is_eager_
 from functrans.numpy._promotion import (
     aval, axes_tuple, broadcast_shapes, broadcast_to_shape, cast, promoted_dtype,
 )
+from functrans.validation import static_shape
 
 
 def shape(a):
@@ -58,7 +59,7 @@ def reshape(a, shape, order="C"):  # noqa: F811 (NumPy's parameter name)
         return np.reshape(a, shape)
     a = array_operand(a)
     a_aval = aval(a)
-    new_shape = _resolved_shape(a_aval.size, shape)
+    new_shape = _resolved_shape(a_aval.size, static_shape(shape, "reshape"))
     return a if new_shape == a_aval.shape else lax.reshape(a, new_shape)
 
 

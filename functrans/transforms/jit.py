@@ -20,7 +20,8 @@ from functrans.errors import at_user_line
 from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
-from functrans.validation import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, check_python_int
+from functrans.validation import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN
+from functrans.validation import array_leaf, check_python_int
 
 logger = logging.getLogger("functrans.jit")
 
@@ -87,16 +88,22 @@ class CompiledIR:
         try:
             outputs = self.dispatcher(*args)
         except Exception:
-            if not config.disk_cache:
+            if not config.disk_cache or self.dispatcher.signatures:
+                # Compiled (or loaded) fine and raised while running, as eager mode would
+                # (an index out of bounds): the kernel is good, the error is the user's.
+                self._finish_first_call(started)
                 raise
             # A cache entry that cannot be loaded (corrupt, or from another setup) is
             # rebuilt, never trusted; a genuine error recurs and is raised from here.
             self.dispatcher = discard_and_recompile(self.functions, self.key)
             outputs = self.dispatcher(*args)
-        self.compile_seconds = time.perf_counter() - started
-        self.compiled = True
-        self.from_disk = sum(self.dispatcher.stats.cache_hits.values()) > 0
+        self._finish_first_call(started)
         return outputs
+
+    def _finish_first_call(self, started):
+        self.compile_seconds = time.perf_counter() - started
+        self.compiled = bool(self.dispatcher.signatures)
+        self.from_disk = sum(self.dispatcher.stats.cache_hits.values()) > 0
 
 
 def _output_converter(out_types):
@@ -117,11 +124,18 @@ def _output_converter(out_types):
 
 
 def _identifier(name):
-    """A Python function name for the generated kernel of a function called ``name``."""
-    cleaned = "".join(c if c.isalnum() else "_" for c in name).strip("_")
-    if not cleaned or cleaned[0].isdigit() or keyword.iskeyword(cleaned):
-        cleaned = f"kernel_{cleaned}"
-    return cleaned
+    """A Python function name for the generated kernel of a function called ``name``.
+
+    Always ``kernel_`` and ASCII letters, digits and underscores: no user name (``matmul``,
+    ``np``, ``range``, ``sin_f64``, ``f²``, None) can be a keyword or collide with a name
+    of the generated module (its imports, support functions, sub-functions ``stem_N`` and
+    the IR's variables, which are letters only).
+    """
+    text = name if isinstance(name, str) else ""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in text)
+    identifier = f"kernel_{cleaned.strip('_') or 'function'}"
+    assert identifier.isidentifier() and not keyword.iskeyword(identifier)
+    return identifier
 
 
 #: id of an IR -> its compiled form (IRs made by jit for a signature live as long as it does)
@@ -242,7 +256,8 @@ class JittedFunction:
     def __init__(self, function, static_argnums, static_argnames):
         functools.update_wrapper(self, function)
         # functools.partial objects and other callables have no __name__ of their own.
-        self.__name__ = getattr(function, "__name__", type(function).__name__)
+        name = getattr(function, "__name__", None)
+        self.__name__ = name if isinstance(name, str) else type(function).__name__
         self._function = function
         self._static_argnums = tuple(static_argnums)
         self._static_argnames = tuple(static_argnames)
@@ -322,7 +337,7 @@ class JittedFunction:
 
             def rebuild(flat):
                 return tree.unflatten(treedef, flat), {}
-        self._check_leaves(leaves, dynamic, static)
+        leaves = self._check_leaves(leaves, dynamic, static)
         key = (treedef, tuple(map(_leaf_key_or_aval, leaves)), statics)
         return key, leaves, rebuild, static, static_kwargs
 
@@ -342,10 +357,17 @@ class JittedFunction:
         return run(leaves)
 
     def _check_leaves(self, leaves, dynamic, static):
-        for leaf in leaves:
+        """``leaves`` as the kernel takes them (checked; ndarray subclasses viewed as plain
+        arrays), or an error naming the argument that holds a bad one."""
+        checked = list(leaves)
+        for position, leaf in enumerate(leaves):
             if type(leaf) is int and not _INT64_MIN <= leaf <= _INT64_MAX:
                 check_python_int(leaf, f"jit of {self.__name__}: "
                                        f"{self._owner_label(leaf, dynamic, static)}")
+            if isinstance(leaf, (np.ndarray, np.generic)) and (
+                    type(leaf) is not np.ndarray or leaf.dtype.kind not in "biufc"):
+                checked[position] = array_leaf(leaf, f"jit of {self.__name__}: "
+                                                     f"{self._owner_label(leaf, dynamic, static)}")
             if isinstance(leaf, (np.ndarray, np.generic, core.Tracer)) or core.is_python_scalar(leaf):
                 continue
             numbers = [i for i in range(len(dynamic) + len(static)) if i not in static]
@@ -357,6 +379,7 @@ class JittedFunction:
                 f"jit of {self.__name__}: {label} is a {type(leaf).__name__}, not an array or "
                 f"a number; if it is a constant that selects what the function does, mark it "
                 f"static with {hint}"))
+        return checked
 
     def _owner_label(self, leaf, dynamic, static):
         """How an error names the argument that holds ``leaf``."""
@@ -393,7 +416,12 @@ class JittedFunction:
         self.kernels.append(kernel)
         reason = self._reason(key)
         self._signatures.append(key)
-        kernel(*consts, *leaves)  # compiles now, so the log can say how long it took
+        try:
+            kernel(*consts, *leaves)  # compiles now, so the log can say how long it took
+        except Exception:
+            if kernel.compiled:  # the input raised (an index out of bounds), not the compile
+                self._entries[key] = kernel.runner(consts, out_tree, key[1])
+            raise
         if config.log_compiles:
             logger.warning(
                 "functrans.jit compiled %s for %s (%s) in %.3f s (%s); generated source:\n%s",
