@@ -113,3 +113,15 @@ def static_shape(shape, function_name):
                 "tracing. Mark the argument it comes from static (jit(f, static_argnums=...) "
                 "or static_argnames=...), or take the size from an array's .shape"))
     return shape
+
+
+def check_compilable_dtypes(ir, name):
+    """Raise a clear error if ``ir`` computes in a dtype numba cannot compile (float16)."""
+    avals = [v.aval for v in ir.in_vars] + [v.aval for v in ir.out_vars]
+    avals += [v.aval for equation in ir.equations for v in equation.outputs]
+    if any(aval.dtype == np.float16 for aval in avals):
+        raise NotImplementedError(at_user_line(
+            f"jit of {name}: the function computes in float16, which numba cannot compile. "
+            "Call it on float32 arrays and cast the result back "
+            "(f(x.astype(np.float32)).astype(np.float16)), or call it without jit "
+            "(eager mode, grad and vmap support float16)"))

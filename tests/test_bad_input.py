@@ -357,3 +357,122 @@ def test_eight_threads_making_first_calls_at_once_in_fresh_processes(tmp_path):
             result = _run_fresh("concurrent_first_calls.py", cache)
             assert result.returncode == 0 and result.stdout.strip() == "ok", (
                 f"run {run}, {state} cache:\n{result.stdout}\n{result.stderr}")
+
+
+# --- generated names never collide with the generated code's own ----------------------------
+
+_TROUBLESOME_NAMES = ["matmul", "np", "range", "min", "prange", "sum_block", "sin_f64", "f²",
+                      "kernel", "class", "", "1st", None]
+
+
+def test_kernel_names_are_identifiers_unlike_any_name_of_the_generated_module():
+    import keyword
+    from functrans.lowering import compile as compile_module
+    from functrans.lowering.codegen import _RESERVED
+    from functrans.transforms.jit import _identifier
+    module_names = set(_RESERVED) | {"np", "math", "njit", "prange"}
+    for module in map(compile_module._support_module, compile_module.SUPPORT_MODULES):
+        module_names |= set(module.__all__)
+    for name in _TROUBLESOME_NAMES:
+        identifier = _identifier(name)
+        assert identifier.isidentifier() and identifier.isascii(), name
+        assert not keyword.iskeyword(identifier) and identifier not in module_names, name
+
+
+@pytest.mark.parametrize("name", ["matmul", "f²", None])
+def test_jit_of_functions_with_troublesome_names(name):
+    class Named:
+        __name__ = name
+
+        def __call__(self, x):
+            return fnp.sum(x * 2.0)
+    assert jit(Named())(np.arange(4.0)) == 12.0
+
+
+# --- bare TypeErrors become errors that say what to do ---------------------------------------
+
+def test_masked_and_object_arrays_are_refused_and_memmap_accepted(tmp_path):
+    f = jit(lambda x: fnp.sum(x * 2.0))
+    g = grad(lambda x: fnp.sum(x * x))
+    masked = np.ma.array([1.0, 2.0], mask=[0, 1])
+    for function in (f, g):
+        with pytest.raises(TypeError, match="masked array.*filled"):
+            function(masked)
+        with pytest.raises(TypeError, match="dtype object.*astype"):
+            function(np.array([1.0, 2.0], dtype=object))
+    mapped = np.memmap(tmp_path / "x.bin", dtype=np.float64, mode="w+", shape=(3,))
+    mapped[:] = [1.0, 2.0, 3.0]
+    assert f(mapped) == 12.0
+    np.testing.assert_array_equal(g(mapped), [2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize("make", [lambda n: fnp.zeros(n), lambda n: fnp.ones((2, n)),
+                                  lambda n: fnp.full(n, 1.0), lambda n: fnp.reshape(fnp.ones(4), (n, -1))])
+def test_a_traced_value_used_as_a_shape_says_static_argnums(make):
+    with pytest.raises(ConcretizationError, match="static_argnums") as error:
+        functrans.make_jaxpr(make)(2)
+    assert "test_bad_input.py" in str(error.value)
+
+
+def test_item_assignment_on_a_tracer_says_at_set_and_names_no_private_class():
+    def f(x):
+        x[0] = 1.0
+        return fnp.sum(x)
+    for transform in (grad, jit, vmap):
+        with pytest.raises(TypeError, match=r"x\.at\[i\]\.set\(v\)") as error:
+            transform(f)(np.ones((2, 2)))
+        assert "Tracer" not in str(error.value) and "functrans.numpy.at" in str(error.value)
+
+
+def test_a_pytree_containing_itself_is_a_cycle_error():
+    cyclic = [1.0]
+    cyclic.append(cyclic)
+    with pytest.raises(ValueError, match="cycle"):
+        functrans.tree.flatten(cyclic)
+    with pytest.raises(ValueError, match="cycle"):
+        jit(lambda t: t[0])(cyclic)
+
+
+def test_float16_under_jit_is_a_clear_error_and_works_eagerly():
+    x = np.ones(2, np.float16)
+    with pytest.raises(NotImplementedError, match="float16.*float32"):
+        jit(lambda x: x * 2)(x)
+    assert grad(lambda x: fnp.sum(x * x))(x).dtype == np.float16
+
+
+# --- fnp.at works on NumPy arrays and tracers alike ------------------------------------------
+
+def _update(x):
+    return fnp.sum(fnp.at(x)[np.array([0, 2])].add(x[1:] * 2.0) ** 2) + fnp.at(x)[1].set(7.0)[1]
+
+
+def test_fnp_at_works_eagerly_under_grad_and_under_jit():
+    x = np.array([1.0, 2.0, 3.0])
+    expected = (1.0 + 4.0) ** 2 + 2.0 ** 2 + (3.0 + 6.0) ** 2 + 7.0
+    assert _update(x) == expected and jit(_update)(x) == expected
+    np.testing.assert_allclose(grad(_update)(x), [10.0, 24.0, 54.0])
+    np.testing.assert_array_equal(fnp.at(x)[[0, 0]].add(1.0), [3.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])  # a copy, as x.at[...] is
+
+
+# --- pickling a jitted function, before and after its first call ----------------------------
+
+@jit
+def _doubled(x):
+    return x * 2.0
+
+
+def _scaled(x, k):
+    return x * k
+
+
+def test_a_jitted_function_pickles_at_any_time():
+    import pickle
+    scaled = jit(_scaled, static_argnums=1)
+    for f, args, expected in [(_doubled, (np.ones(2),), 2.0), (scaled, (np.ones(2), 3.0), 3.0)]:
+        before = pickle.loads(pickle.dumps(f))
+        f(*args)
+        after = pickle.loads(pickle.dumps(f))
+        for copy in (before, after):
+            np.testing.assert_array_equal(copy(*args), np.full(2, expected))
+    assert pickle.loads(pickle.dumps(_doubled)) is _doubled  # by reference

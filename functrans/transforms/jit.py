@@ -10,6 +10,7 @@ import functools
 import inspect
 import keyword
 import logging
+import sys
 import time
 
 import numpy as np
@@ -21,7 +22,7 @@ from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
 from functrans.validation import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN
-from functrans.validation import array_leaf, check_python_int
+from functrans.validation import array_leaf, check_compilable_dtypes, check_python_int
 
 logger = logging.getLogger("functrans.jit")
 
@@ -145,6 +146,7 @@ _compiled_irs = {}
 def compiled(ir, name):
     entry = _compiled_irs.get(id(ir))
     if entry is None or entry.ir is not ir:
+        check_compilable_dtypes(ir, name)
         entry = _compiled_irs[id(ir)] = CompiledIR(ir, name)
     return entry
 
@@ -272,6 +274,21 @@ class JittedFunction:
         self._signatures = []
         #: the compiled kernels, one per signature, in the order they were compiled
         self.kernels = []
+
+    def __reduce__(self):
+        """Pickled as the function and its static settings, at any time: compiled state is
+        dropped and rebuilt on the first call after unpickling (from the disk cache).
+
+        A function decorated at module level (``@jit def f``) pickles by reference."""
+        module = sys.modules.get(getattr(self, "__module__", None))
+        qualname = getattr(self, "__qualname__", None)
+        if module is not None and isinstance(qualname, str):
+            found = module
+            for part in qualname.split("."):
+                found = getattr(found, part, None)
+            if found is self:
+                return qualname
+        return (JittedFunction, (self._function, self._static_argnums, self._static_argnames))
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_static and core._state.trace is core.EVAL_TRACE:
