@@ -225,7 +225,8 @@ class DebugNansEvalTrace(EvalTrace):
                 from functrans.ir import eval_ir
                 eval_ir(call, *args)
             raise FloatingPointError(at_user_line(
-                f"debug_nans: the primitive '{primitive.name}' produced NaN"))
+                f"debug_nans: the primitive '{primitive.name}' produced NaN; guard its input "
+                "(functrans.numpy.where, clip) or turn debug_nans off to let NaN through"))
         return out
 
 

@@ -137,8 +137,8 @@ class custom_jvp:
 
     def __call__(self, *args, **kwargs):
         if self.jvp is None:
-            raise AttributeError(f"custom_jvp function {self.__name__} has no JVP rule; "
-                                 f"define one with @{self.__name__}.defjvp")
+            raise AttributeError(at_user_line(f"custom_jvp function {self.__name__} has no JVP "
+                                              f"rule; define one with @{self.__name__}.defjvp"))
         _, static, _, leaves, in_tree, call, consts, out_treedef = _prepare_call(self, args, kwargs)
         user_jvp = self.jvp
 
@@ -214,8 +214,9 @@ class custom_vjp:
 
     def __call__(self, *args, **kwargs):
         if self.forward is None:
-            raise AttributeError(f"custom_vjp function {self.__name__} has no rule; define one "
-                                 f"with {self.__name__}.defvjp(forward, backward)")
+            raise AttributeError(at_user_line(
+                f"custom_vjp function {self.__name__} has no rule; define one with "
+                f"{self.__name__}.defvjp(forward, backward)"))
         args, static, dynamic, leaves, in_tree, call, consts, out_treedef = _prepare_call(
             self, args, kwargs)
         user_forward = _with_static(self.forward, static, self.nondiff_argnums, len(args))

@@ -42,7 +42,9 @@ class MissingRuleError(NotImplementedError):
     """A primitive has no rule for a transform."""
 
     def __init__(self, primitive, transform):
-        super().__init__(
+        super().__init__(at_user_line(
             f"the primitive '{primitive}' has no {transform} rule, so functrans cannot "
-            f"apply {transform} to it. This is a gap in functrans; please report it."
-        )
+            f"apply {transform} to it. This is a gap in functrans; please report it. Until "
+            f"it is filled, compute this part without {transform}, or give the function a "
+            "rule of your own with functrans.custom_jvp / custom_vjp."
+        ))
