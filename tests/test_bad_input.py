@@ -248,10 +248,11 @@ def _special_arithmetic(x, y, i, j):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_float_and_integer_division_by_zero_under_jit_give_numpy_results():
-    x = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.0, 1e308, -3.5])
-    y = np.array([0.0, 0.0, 0.0, 0.0, 0.0, np.inf, 1.0, -0.0, 1e-308, 2.0])
-    i = np.array([0, 1, -1, 5, -7, 2 ** 62, -2 ** 63, 3, 7, -9])
-    j = np.array([0, 0, 0, 0, 0, 0, -1, 2, -2, 4])  # -2**63 // -1 wraps in NumPy
+    # 0.5 // -inf is -1 in NumPy (the fuzz test found nan)
+    x = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.0, 1e308, -3.5, 0.5, -0.5])
+    y = np.array([0.0, 0.0, 0.0, 0.0, 0.0, np.inf, 1.0, -0.0, 1e-308, 2.0, -np.inf, -np.inf])
+    i = np.array([0, 1, -1, 5, -7, 2 ** 62, -2 ** 63, 3, 7, -9, 1, 1])
+    j = np.array([0, 0, 0, 0, 0, 0, -1, 2, -2, 4, 1, 1])  # -2**63 // -1 wraps in NumPy
     expected = _special_arithmetic(x, y, i, j)
     got = jit(_special_arithmetic)(x, y, i, j)
     for name, value in expected.items():
@@ -268,7 +269,6 @@ def test_the_where_trick_gradient_under_jit_is_nan_as_in_eager_mode_and_jax():
 
 def test_a_first_call_that_raises_keeps_the_compiled_kernel_and_the_support_modules():
     import os
-    from functrans.lowering import compile as compile_module
     f = jit(lambda x, i: x[i] * 3.0)
     with pytest.raises(IndexError):
         f(np.zeros(3), np.array([7]))
@@ -284,7 +284,6 @@ def test_a_first_call_that_raises_keeps_the_compiled_kernel_and_the_support_modu
     np.testing.assert_array_equal(f(np.arange(3.0), np.array([2, 0])), [6.0, 0.0])
     for name, mtime in support.items():
         assert os.stat(os.path.join(pycache, name)).st_mtime_ns == mtime, name
-    assert compile_module.SUPPORT_MODULES
 
 
 # --- the disk cache: jit keeps working when the directory cannot be used -------------------
@@ -406,8 +405,9 @@ def test_masked_and_object_arrays_are_refused_and_memmap_accepted(tmp_path):
     np.testing.assert_array_equal(g(mapped), [2.0, 4.0, 6.0])
 
 
-@pytest.mark.parametrize("make", [lambda n: fnp.zeros(n), lambda n: fnp.ones((2, n)),
-                                  lambda n: fnp.full(n, 1.0), lambda n: fnp.reshape(fnp.ones(4), (n, -1))])
+@pytest.mark.parametrize("make", [
+    lambda n: fnp.zeros(n), lambda n: fnp.ones((2, n)), lambda n: fnp.full(n, 1.0),
+    lambda n: fnp.reshape(fnp.ones(4), (n, -1))])
 def test_a_traced_value_used_as_a_shape_says_static_argnums(make):
     with pytest.raises(ConcretizationError, match="static_argnums") as error:
         functrans.make_jaxpr(make)(2)
