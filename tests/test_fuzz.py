@@ -119,8 +119,12 @@ def _assert_same(expected, got, dtype, what):
             np.testing.assert_array_equal(np.isnan(e), np.isnan(g), err_msg=label)
             np.testing.assert_array_equal(e[~finite & ~np.isnan(e)], g[~finite & ~np.isnan(e)],
                                           err_msg=label)
-            np.testing.assert_allclose(g[finite], e[finite], err_msg=label, atol=0,
-                                       rtol=2e-6 if dtype == np.float32 else 1e-13)
+            # libm and NumPy's SIMD functions may differ by an ulp, and an ill-conditioned
+            # next step (log near 1) turns that into a few eps absolute.
+            single = dtype == np.float32
+            np.testing.assert_allclose(g[finite], e[finite], err_msg=label,
+                                       atol=1e-6 if single else 1e-13,
+                                       rtol=2e-6 if single else 1e-13)
         else:
             np.testing.assert_array_equal(g, e, err_msg=label)
 
