@@ -102,6 +102,17 @@ def targets(data):
           lambda a, b: a <= b)
     check("W6: eager < autograd", get("W6", "functrans"), get("W6", "autograd"),
           lambda a, b: a < b)
+    for case_id in ("W7 sgd", "W7 adam"):
+        check(f"{case_id}: jit ≤ JAX jit", get(case_id, "functrans-jit"),
+              get(case_id, "jax-jit"), lambda a, b: a <= b)
+        check(f"{case_id}: jit ≤ NumPy", get(case_id, "functrans-jit"),
+              get(case_id, "numpy"), lambda a, b: a <= b)
+    for case_id in [c for c in cases if c != "W5b"]:
+        first, jax_first = get(case_id, "functrans-jit", "first_call_s"), \
+            get(case_id, "jax-jit", "first_call_s")
+        if first is not None:
+            check(f"{case_id}: first call ≤ 1 s and ≤ 5× JAX's", first, jax_first,
+                  lambda a, b: a <= 1.0 and a <= 5 * b)
     imports = (data.get("processes") or {}).get("imports", {})
     functrans_import = imports.get("functrans", {})
     check("import functrans < 0.5 s", functrans_import.get("seconds"), 0.5, lambda a, b: a < b)
@@ -110,6 +121,16 @@ def targets(data):
                     "functrans": functrans_import.get("numba_imported"), "reference": False,
                     "met": not functrans_import.get("numba_imported")})
     return out
+
+
+def blas_text(blas):
+    if not blas or "libraries" not in blas:
+        return "not reported"
+    text = "; ".join(f"{k['internal_api']} {k['version']} ({k['prefix']}): {k['architecture']}"
+                     f", {k['num_threads']} threads" for k in blas["libraries"])
+    pinned = blas.get("pinned")
+    return text + (" — pinned by " + ", ".join(f"{k}={v}" for k, v in pinned.items())
+                   if pinned else " — unpinned")
 
 
 def markdown(data):
@@ -123,6 +144,7 @@ def markdown(data):
         f"{machine['platform']}, Python {machine['python']}. Threads: "
         + ", ".join(f"{k} {v}" for k, v in data["threads"].items()) + ".",
         f"Versions: {versions}.",
+        "BLAS kernels (threadpoolctl): " + blas_text(data.get("blas")) + ".",
         f"Sizes: {data['mode']['size']} ({data['mode']['sizes']}); JAX with float64 enabled, on "
         "device arrays; gc off while timing; OMP_WAIT_POLICY="
         f"{data.get('omp_wait_policy')}. Absolute times vary run to run on a shared "
@@ -163,6 +185,9 @@ def markdown(data):
                 continue
             if "from_disk_cache" in r:
                 label += " — loaded from disk" if r["from_disk_cache"] else " — compiled"
+            if r.get("kernel_ready_s") is not None:
+                label += (f" (first result from the interpreter; kernel ready "
+                          f"{fmt_time(r['kernel_ready_s'])} after the first call began)")
             rows.append([label, fmt_time(r["import_s"]), fmt_time(r["first_call_s"]),
                          fmt_time(r["steady_min_s"]), f"{r['peak_rss_mib']:.0f} MiB"])
         lines += ["W3 float64 step, one process each (the first call of functrans jit includes "

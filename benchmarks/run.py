@@ -37,6 +37,10 @@ import traceback
 # machine: on 2 cores, PyTorch calls measured right after JAX took 40 ms instead of 0.2 ms.
 # Passive waiting removes that; it must be set before torch or numba load OpenMP.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# functrans jit compiles before its first call here (not in the background): the first call
+# is the compile time, and every timed call runs the kernel. The fresh-process W3 runs
+# measure the tiered default separately.
+os.environ.setdefault("FUNCTRANS_BACKGROUND_COMPILE", "0")
 
 if __package__ in (None, ""):  # ``python benchmarks/run.py``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -242,6 +246,13 @@ def process_measurements(systems, size, quick, cache_dir):
                      warm, forget_kernels))
     runs.append(("functrans-jit (warm disk cache)", "functrans-jit", [], warm))
     if not quick:
+        tiered = {"FUNCTRANS_BACKGROUND_COMPILE": "1"}
+        runs.append(("functrans-jit tiered (empty disk cache)", "functrans-jit", [],
+                     dict(tiered, FUNCTRANS_CACHE_DIR=tempfile.mkdtemp(
+                         prefix="functrans-bench-tiered-"))))
+        runs.append(("functrans-jit tiered (warm disk cache)", "functrans-jit", [],
+                     dict(warm, **tiered)))
+    if not quick:
         runs.append(("functrans-jit (warm disk cache, numba imported first)", "functrans-jit",
                      ["--import-numba-first"], warm))
     runs += [("autograd", "autograd", [], {}), ("jax-jit", "jax-jit", [], {})]
@@ -306,6 +317,7 @@ def main(argv=None):
                                         "autograd", "torch", "scipy")}
     log(f"functrans benchmarks: size {size}, systems {', '.join(systems)}")
     threads = thread_counts(systems)
+    blas = blas_kernels()
     init = warm_up_backends(systems)
 
     workloads = set(args.workloads.split(",")) if args.workloads else None
@@ -323,7 +335,7 @@ def main(argv=None):
     data = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(), "versions": versions,
-        "threads": threads, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "threads": threads, "blas": blas, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "mode": {"size": size, "sizes": SIZES[size], "budget": dataclasses.asdict(budget),
                  "quick": args.quick},
         "systems": {s.key: {"label": s.label, "compiled": s.compiled,
@@ -372,6 +384,31 @@ def thread_counts(systems):
         if os.environ.get(variable):
             threads[variable] = os.environ[variable]
     return threads
+
+
+#: Variables that pin OpenBLAS to older kernels on these machines (1.5x slower GEMM here)
+OPENBLAS_PIN = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_kernels():
+    """The BLAS libraries loaded in this process and their kernels, as threadpoolctl names
+    them (``architecture``: e.g. SkylakeX native on AVX-512, Haswell when pinned)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return [{"note": "threadpoolctl not installed"}]
+    import numpy  # noqa: F401  (loads NumPy's OpenBLAS)
+    import scipy.linalg  # noqa: F401  (SciPy's OpenBLAS, which numba's np.dot calls)
+    kernels = [{key: info.get(key) for key in ("internal_api", "architecture", "num_threads",
+                                                "version", "prefix")}
+               for info in threadpoolctl.threadpool_info() if info.get("user_api") == "blas"]
+    pinned = {variable: os.environ[variable] for variable in OPENBLAS_PIN
+              if variable in os.environ}
+    if pinned:
+        log(f"note: OpenBLAS is pinned ({', '.join(f'{k}={v}' for k, v in pinned.items())}); "
+            "benchmark unpinned: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m "
+            "benchmarks")
+    return {"libraries": kernels, "pinned": pinned}
 
 
 if __name__ == "__main__":

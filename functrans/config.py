@@ -32,6 +32,9 @@ class Config:
         "log_compiles": ("FUNCTRANS_LOG_COMPILES", _env_flag, False),
         "cache_dir": ("FUNCTRANS_CACHE_DIR", lambda name, default: os.environ.get(name, default), None),
         "disk_cache": ("FUNCTRANS_DISK_CACHE", _env_flag, True),
+        # jit: on a cache miss, run on the NumPy interpreter while numba compiles in the
+        # background (True), or wait for the kernel (False: bitwise reproducible, benchmarks)
+        "background_compile": ("FUNCTRANS_BACKGROUND_COMPILE", _env_flag, True),
         # Kernels check every array index (numba's boundscheck): for debugging, slower.
         "jit_boundscheck": ("FUNCTRANS_JIT_BOUNDSCHECK", _env_flag, False),
     }

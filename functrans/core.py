@@ -146,7 +146,7 @@ class Primitive:
         return abstract_eval
 
     def bind(self, *args, **params):
-        return _state.trace.process_primitive(self, args, params)
+        return trace_state.trace.process_primitive(self, args, params)
 
     def __repr__(self):
         return self.name
@@ -166,14 +166,35 @@ class Trace:
     def process_primitive(self, primitive, args, params):
         raise NotImplementedError
 
+    def unpack(self, tracer_type, values):
+        """The two parts (``tracer_type.parts(tracer)``) of each value that is this trace's
+        tracer of ``tracer_type``; any other value is a constant to this trace: itself and
+        ``None``. Returns two lists, e.g. the primals and tangents of JVP, the values and batch
+        axes of vmap. ``parts`` is an ``operator.attrgetter`` of the tracer class (no Python
+        call per value: this runs for every primitive under a transform).
+        """
+        parts = tracer_type.parts
+        firsts, seconds = [], []
+        for x in values:
+            if type(x) is tracer_type and x.owner is self:
+                first, second = parts(x)
+                firsts.append(first)
+                seconds.append(second)
+            else:
+                if isinstance(x, Tracer):
+                    self.check_foreign(x)
+                firsts.append(x)
+                seconds.append(None)
+        return firsts, seconds
+
     def check_foreign(self, tracer):
         """A tracer this trace does not own is a constant to it, unless its transform is over."""
-        if not tracer._trace.alive:
+        if not tracer.owner.alive:
             raise escaped_tracer_error(tracer)
 
     def run_under_parent(self, function, *args, **kwargs):
         """Run ``function`` with this trace's parent as the current trace."""
-        previous = _state.trace
+        previous = trace_state.trace
         set_current_trace(self.parent)
         try:
             return function(*args, **kwargs)
@@ -183,7 +204,7 @@ class Trace:
 
 def escaped_tracer_error(tracer):
     return EscapedTracerError(at_user_line(
-        f"a traced value {tracer.aval.str_short()} from {tracer._trace.transform_name} was "
+        f"a traced value {tracer.aval.str_short()} from {tracer.owner.transform_name} was "
         "used after that transform finished (it escaped, e.g. stored in a global or a list "
         "outside the function). Return values from the transformed function instead of "
         "storing them elsewhere."
@@ -222,8 +243,7 @@ class DebugNansEvalTrace(EvalTrace):
             if call is not None:
                 # A compiled or called sub-IR: run it again primitive by primitive to find
                 # the one that made the NaN.
-                from functrans.ir import eval_ir
-                eval_ir(call, *args)
+                call.evaluate(*args)
             raise FloatingPointError(at_user_line(
                 f"debug_nans: the primitive '{primitive.name}' produced NaN; guard its input "
                 "(functrans.numpy.where, clip) or turn debug_nans off to let NaN through"))
@@ -246,7 +266,9 @@ class _TraceState(threading.local):
     trace = EVAL_TRACE
 
 
-_state = _TraceState()
+#: The current trace of this thread (``trace_state.trace``), read directly by the eager fast
+#: paths (functrans.numpy, jit), where one attribute read matters.
+trace_state = _TraceState()
 
 
 def set_current_trace(trace):
@@ -257,9 +279,9 @@ def set_current_trace(trace):
     reads the class attribute, so a change of the setting reaches every thread at once.
     """
     if trace is EVAL_TRACE or trace is DEBUG_NANS_TRACE:
-        _state.__dict__.pop("trace", None)
+        trace_state.__dict__.pop("trace", None)
     else:
-        _state.trace = trace
+        trace_state.trace = trace
 
 
 def _use_debug_nans(enabled):
@@ -270,7 +292,7 @@ config.watch("debug_nans", _use_debug_nans)
 
 
 def current_trace():
-    return _state.trace
+    return trace_state.trace
 
 
 class new_trace:
@@ -283,11 +305,11 @@ class new_trace:
     __slots__ = ("trace", "previous")
 
     def __init__(self, trace_type, *args):
-        self.trace = trace_type(_state.trace, *args)
+        self.trace = trace_type(trace_state.trace, *args)
 
     def __enter__(self):
-        self.previous = _state.trace
-        _state.trace = self.trace
+        self.previous = trace_state.trace
+        trace_state.trace = self.trace
         return self.trace
 
     def __exit__(self, *exc_info):
@@ -301,7 +323,8 @@ class Tracer:
     :mod:`functrans.numpy`, so a tracer reads like a NumPy array.
     """
 
-    __slots__ = ("_trace",)
+    #: ``owner``: the trace that made this tracer (the only one that unpacks it)
+    __slots__ = ("owner",)
     __array_priority__ = 1000
 
     @property
@@ -367,7 +390,7 @@ class Tracer:
 
     def __setitem__(self, index, value):
         raise TypeError(at_user_line(
-            f"a traced array {self.aval.str_short()} under {self._trace.transform_name} does "
+            f"a traced array {self.aval.str_short()} under {self.owner.transform_name} does "
             "not support item assignment (x[i] = v): arrays being transformed are immutable. "
             "Write x = x.at[i].set(v) (or x.at[i].add(v)); functrans.numpy.at(x)[i].set(v) "
             "does the same and also works on NumPy arrays"))
@@ -379,13 +402,13 @@ class Tracer:
         )
 
     def __repr__(self):
-        return f"Traced<{self.aval.str_short()}>({self._trace.transform_name})"
+        return f"Traced<{self.aval.str_short()}>({self.owner.transform_name})"
 
 
 def conversion_message(tracer, conversion):
     return at_user_line(
         f"{conversion} of a traced value {tracer.aval.str_short()} under "
-        f"{tracer._trace.transform_name}: the conversion would make it a constant and "
+        f"{tracer.owner.transform_name}: the conversion would make it a constant and "
         "silently drop its derivative (or its batch). Keep it an array: functrans.numpy "
         "functions take it as it is; to change its dtype use x.astype(...) or "
         "functrans.numpy.asarray(x, dtype); to mean a constant on purpose, use "
@@ -395,7 +418,7 @@ def conversion_message(tracer, conversion):
 
 def concretization_message(tracer):
     return at_user_line(
-        f"a traced value {tracer.aval.str_short()} under {tracer._trace.transform_name} was "
+        f"a traced value {tracer.aval.str_short()} under {tracer.owner.transform_name} was "
         "used where Python needs a concrete value (`if`, `while`, `bool()`, `int()`, "
         "`float()`, an index or a shape). Its value is not known while the function is "
         "being transformed. Use functrans.numpy.where or functrans.lax.cond / switch for "

@@ -66,6 +66,3 @@ def ufunc_result_dtype(ufunc, *dtypes):
     with np.errstate(all="ignore"):
         return ufunc(*samples).dtype
 
-
-def canonical_dtype(dtype):
-    return dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)

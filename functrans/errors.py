@@ -39,12 +39,24 @@ class EscapedTracerError(RuntimeError):
 
 
 class MissingRuleError(NotImplementedError):
-    """A primitive has no rule for a transform."""
+    """A primitive has no rule for a transform; the message names the user's line.
 
-    def __init__(self, primitive, transform):
-        super().__init__(at_user_line(
-            f"the primitive '{primitive}' has no {transform} rule, so functrans cannot "
-            f"apply {transform} to it. This is a gap in functrans; please report it. Until "
-            f"it is filled, compute this part without {transform}, or give the function a "
-            "rule of your own with functrans.custom_jvp / custom_vjp."
-        ))
+    ``explanation`` replaces the default reason (a gap in functrans) where the missing rule
+    has another cause, e.g. transposing a primitive applied to a nonlinear function's input.
+    """
+
+    def __init__(self, primitive, transform, explanation=None):
+        self.primitive = primitive
+        self.transform = transform
+        if explanation is None:
+            explanation = (f"the primitive '{primitive}' has no {transform} rule, so functrans "
+                           f"cannot apply {transform} to it. This is a gap in functrans; please "
+                           "report it. Until it is filled, compute this part without "
+                           f"{transform}, or give the function a rule of your own with "
+                           "functrans.custom_jvp / custom_vjp.")
+        super().__init__(at_user_line(explanation))
+
+
+def shape_error(message):
+    """A TypeError for operands a primitive's shape rule rejects, naming the user's line."""
+    return TypeError(at_user_line(message))

@@ -76,6 +76,10 @@ class IR:
     def out_avals(self):
         return [v.aval for v in self.out_vars]
 
+    def evaluate(self, *args):
+        """The outputs of this IR applied to ``args`` (:func:`eval_ir`)."""
+        return eval_ir(self, *args)
+
     def hoist_consts(self):
         """``(ir, consts)``: the same IR taking its constants as leading inputs."""
         return IR([], [], self.const_vars + self.in_vars, self.equations, self.out_vars), self.consts

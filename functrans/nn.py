@@ -7,15 +7,9 @@ overflows.
 """
 import numpy as np
 
-from functrans import core, dtypes, lax
+from functrans import core, lax
 import functrans.numpy as fnp
-
-
-def _as_inexact(x):
-    """``x`` as an array of the float dtype NumPy's ``exp`` would give it (ints -> float)."""
-    x = fnp.asarray(x)
-    float_dtype = dtypes.ufunc_result_dtype(np.exp, x.dtype)
-    return x if x.dtype == float_dtype else x.astype(float_dtype)
+from functrans.numpy._dispatch import as_inexact
 
 
 def _stop_gradient(x):
@@ -23,7 +17,7 @@ def _stop_gradient(x):
     return lax.stop_gradient(x) if isinstance(x, core.Tracer) else x
 
 
-def _shift(x, axis):
+def _subtract_max(x, axis):
     """``x`` minus its maximum along ``axis`` (kept dims); 0 replaces an infinite maximum so
     that ``inf - inf`` does not make NaNs."""
     largest = fnp.max(x, axis=axis, keepdims=True)
@@ -38,7 +32,7 @@ def relu(x):
 
 def sigmoid(x):
     """The logistic function ``1 / (1 + exp(-x))``, computed without overflow."""
-    return lax.logistic(_as_inexact(x))
+    return lax.logistic(as_inexact(x))
 
 
 def softplus(x):
@@ -52,8 +46,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False):
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # exp(1000) alone would overflow
     1000.6931471805599
     """
-    a = _as_inexact(a)
-    shifted, largest = _shift(a, axis)
+    a = as_inexact(a)
+    shifted, largest = _subtract_max(a, axis)
     exponentials = fnp.exp(shifted)
     if b is not None:
         exponentials = exponentials * b
@@ -66,14 +60,14 @@ def logsumexp(a, axis=None, b=None, keepdims=False):
 
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x), axis)``, computed stably."""
-    shifted, _ = _shift(_as_inexact(x), axis)
+    shifted, _ = _subtract_max(as_inexact(x), axis)
     exponentials = fnp.exp(shifted)
     return exponentials / fnp.sum(exponentials, axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis=-1):
     """``x - logsumexp(x, axis)``, computed stably."""
-    shifted, _ = _shift(_as_inexact(x), axis)
+    shifted, _ = _subtract_max(as_inexact(x), axis)
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
 
 

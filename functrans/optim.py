@@ -39,6 +39,8 @@ import numpy as np
 
 import functrans.numpy as fnp
 from functrans import core, tree
+from functrans.transforms.differentiation import value_and_grad
+from functrans.transforms.jit import jit as jit_transform
 
 __all__ = [
     "AdamState",
@@ -371,9 +373,6 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     >>> np.round(result.params, 6)
     array([3., 3.])
     """
-    from functrans.differentiation import value_and_grad
-    from functrans.transforms.jit import jit as jit_transform
-
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"functrans.optim.minimize: steps must be an integer >= 0, "
                          f"got {steps!r}")
@@ -395,7 +394,8 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     bar = _progress_bar(steps, description, progress) if progress else None
     history = []
     try:
-        for _ in range(steps):
+        for number in range(steps):
+            arguments = (params, state) if batch_iterator is None else None
             if batch_iterator is None:
                 params, state, value = step(params, state)
             else:
@@ -403,7 +403,12 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
                     batch = next(batch_iterator)
                 except StopIteration:
                     break
-                params, state, value = step(params, state, batch)
+                arguments = (params, state, batch)
+                params, state, value = step(*arguments)
+            if jit and number == 0 and steps > 1:
+                # The first step ran on jit's interpreter tier; a loop is where the kernel
+                # pays, and interpreting beside its compile slows both: wait for it.
+                step.lower(*arguments).compile()
             history.append(float(value))
             if bar is not None:
                 bar.set_postfix_str(f"loss={history[-1]:.4g}", refresh=False)

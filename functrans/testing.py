@@ -6,17 +6,31 @@
 import numpy as np
 
 from functrans import core, tree
-from functrans.differentiation import jvp, vjp
+from functrans.transforms.differentiation import jvp, vjp
+
+
+def _wide(x):
+    """``x`` in float64, or complex128 if it is complex."""
+    x = np.asarray(x)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 
 def _inner(xs, ys):
-    return sum(float(np.vdot(np.asarray(x, np.float64), np.asarray(y, np.float64)))
+    # The pairing under which JAX's transposes are transposes: Re(sum(x * y)), no conjugation.
+    return sum(float(np.real(np.sum(_wide(x) * _wide(y))))
                for x, y in zip(tree.leaves(xs), tree.leaves(ys)))
 
 
+def _random_array(x, rng):
+    dtype = core.get_aval(x).dtype
+    values = rng.standard_normal(np.shape(x))
+    if dtype.kind == "c":
+        values = values + 1j * rng.standard_normal(np.shape(x))
+    return values.astype(dtype)[()]
+
+
 def _random_like(values, rng):
-    return tree.map(lambda x: rng.standard_normal(np.shape(x)).astype(core.get_aval(x).dtype)[()],
-                    values)
+    return tree.map(lambda x: _random_array(x, rng), values)
 
 
 def _add_scaled(values, direction, scale):
@@ -37,13 +51,15 @@ def check_grads(function, args, order=1, modes=("fwd", "rev"), eps=None, atol=No
 
     ``"fwd"`` compares ``jvp`` along a random direction with a central finite
     difference; ``"rev"`` compares ``vjp`` with ``jvp`` through the identity
-    ``<u, J v> = <Jᵀ u, v>``. With ``order`` 2 or more the same checks run on
+    ``<u, J v> = <Jᵀ u, v>``, where ``<a, b> = Re(sum(a * b))`` (JAX's convention for
+    complex values: directions of complex inputs have random real and imaginary parts). With ``order`` 2 or more the same checks run on
     the derivative functions themselves. Raises ``AssertionError`` naming the
     disagreeing output. The finite-difference step ``eps`` defaults to 1e-6,
     or 1e-3 when an input is float32 (a smaller step drowns in its rounding).
     """
     args = tuple(args)
-    dtype_is_single = any(core.get_aval(x).dtype == np.float32 for x in tree.leaves(args))
+    dtype_is_single = any(core.get_aval(x).dtype in (np.float32, np.complex64)
+                          for x in tree.leaves(args))
     eps = eps if eps is not None else (1e-3 if dtype_is_single else 1e-6)
     atol = atol if atol is not None else (1e-2 if dtype_is_single else 1e-5)
     rtol = rtol if rtol is not None else (1e-2 if dtype_is_single else 1e-5)
@@ -56,7 +72,7 @@ def check_grads(function, args, order=1, modes=("fwd", "rev"), eps=None, atol=No
             plus = function(*_add_scaled(args, direction, eps))
             minus = function(*_add_scaled(args, direction, -eps))
             finite_difference = tree.map(
-                lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps),
+                lambda p, m: (_wide(p) - _wide(m)) / (2 * eps),
                 plus, minus)
             _assert_close("jvp and finite differences", finite_difference, tangent, atol, rtol)
         if "rev" in modes:

@@ -10,7 +10,7 @@ class StagingTracer(core.Tracer):
     __slots__ = ("aval", "variable")
 
     def __init__(self, trace, variable):
-        self._trace = trace
+        self.owner = trace
         self.variable = variable
         self.aval = variable.aval
 
@@ -35,7 +35,7 @@ class StagingTrace(core.Trace):
 
     def atom(self, x):
         """The IR atom (Var or Literal) standing for ``x`` in this trace."""
-        if isinstance(x, StagingTracer) and x._trace is self:
+        if isinstance(x, StagingTracer) and x.owner is self:
             return x.variable
         if isinstance(x, core.Tracer):
             self.check_foreign(x)
@@ -90,6 +90,22 @@ def flatten_function(function, in_treedef):
     return flat_function, out_tree
 
 
+def fix_arguments(function, args, free_positions, kwargs=None):
+    """``function`` as a function of its positional arguments at ``free_positions`` (in that
+    order), the others fixed to their values in ``args`` ("fix some arguments, trace the
+    rest": static arguments, arguments not differentiated). ``kwargs`` are fixed too; keywords
+    given to the result pass through."""
+    free_positions = tuple(free_positions)
+    fixed_kwargs = kwargs or {}
+
+    def partial_function(*free, **more_kwargs):
+        full = list(args)
+        for position, value in zip(free_positions, free):
+            full[position] = value
+        return function(*full, **fixed_kwargs, **more_kwargs)
+    return partial_function
+
+
 def make_jaxpr(function, static_argnums=()):
     """The IR of ``function`` at the shapes and dtypes of the given arguments.
 
@@ -104,13 +120,9 @@ def make_jaxpr(function, static_argnums=()):
 
     @functools.wraps(function)
     def make(*args, **kwargs):
-        dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
-
-        def with_static(*dynamic_args, **kw):
-            it = iter(dynamic_args)
-            full = [args[i] if i in static_argnums else next(it) for i in range(len(args))]
-            return function(*full, **kw)
-
+        positions = [i for i in range(len(args)) if i not in static_argnums]
+        dynamic = [args[i] for i in positions]
+        with_static = fix_arguments(function, args, positions)
         leaves, in_treedef = tree.flatten((tuple(dynamic), kwargs))
         flat_function, _ = flatten_function(with_static, in_treedef)
         return trace_to_ir(flat_function, [core.get_aval(x) for x in leaves])

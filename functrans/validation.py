@@ -100,21 +100,6 @@ def array_leaf(leaf, label):
     return leaf
 
 
-def static_shape(shape, function_name):
-    """``shape`` unchanged, or a ConcretizationError if a traced value is in it."""
-    from functrans.core import Tracer
-    from functrans.errors import ConcretizationError
-    entries = shape if isinstance(shape, (tuple, list)) else (shape,)
-    for entry in entries:
-        if isinstance(entry, Tracer):
-            raise ConcretizationError(at_user_line(
-                f"{function_name}: a traced value {entry.aval.str_short()} under "
-                f"{entry._trace.transform_name} was used as a shape; shapes must be known when "
-                "tracing. Mark the argument it comes from static (jit(f, static_argnums=...) "
-                "or static_argnames=...), or take the size from an array's .shape"))
-    return shape
-
-
 def check_compilable_dtypes(ir, name):
     """Raise a clear error if ``ir`` computes in a dtype numba cannot compile (float16)."""
     avals = [v.aval for v in ir.in_vars] + [v.aval for v in ir.out_vars]

@@ -16,3 +16,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=30)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The suite checks kernels against eager results: compile before the first call, so every
+# jitted call runs its kernel (tests of the tiers turn background compiles on themselves).
+os.environ.setdefault("FUNCTRANS_BACKGROUND_COMPILE", "0")

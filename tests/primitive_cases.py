@@ -233,7 +233,7 @@ CASES = [
     unary("abs", lax.abs, draw=away_from_zero), unary("sign", lax.sign, draw=away_from_zero),
     unary("floor", lax.floor, draw=not_near_integers), unary("ceil", lax.ceil, draw=not_near_integers),
     unary("round", lax.round, draw=not_near_half_integers),
-    unary("logistic", lax.logistic, -5.0, 5.0), unary("erf", lax.erf),
+    unary("logistic", lax.logistic, -5.0, 5.0), unary("erf", lax.erf), unary("erfc", lax.erfc),
     unary("asin", lax.asin, -0.9, 0.9), unary("acos", lax.acos, -0.9, 0.9),
     unary("atan", lax.atan), unary("sinh", lax.sinh), unary("cosh", lax.cosh),
     unary("asinh", lax.asinh), unary("acosh", lax.acosh, 1.1, 4.0),
@@ -306,6 +306,104 @@ CASES = [
     Case("dot_general", _dot_args, lax.dot_general, float_argnums=(0, 1)),
 ]
 
+# --- matrix decompositions (functrans.lax.decompositions) ---------------------------------
+# The cases build a well-conditioned matrix from the drawn one inside the function (a
+# multiple of the identity added, a fixed permutation for lu), so the inputs stay well
+# conditioned when the vmap test shuffles the entries of a drawn array.
+
+def _stack_shape(data, max_batch=2, min_side=1, max_side=4):
+    batch = data.draw(hnp.array_shapes(min_dims=0, max_dims=max_batch, min_side=1, max_side=2))
+    n = data.draw(st.integers(min_side, max_side))
+    return batch, n
+
+
+def _dominant(x):
+    """``x`` plus a multiple of the identity that makes it diagonally dominant."""
+    n = x.shape[-1]
+    return x + np.eye(n) * (2.0 * n + 1.0)
+
+
+def _triangular_solve_args(data):
+    batch, n = _stack_shape(data)
+    k = data.draw(st.integers(1, 3))
+    flags = [data.draw(st.booleans()) for _ in range(3)]
+    return (floats(data, batch + (n, n), -1.0, 1.0), floats(data, batch + (n, k)), *flags)
+
+
+def _triangular_solve(a, b, lower, transpose_a, unit_diagonal):
+    return lax.triangular_solve(_dominant(a), b, lower=lower, transpose_a=transpose_a,
+                                unit_diagonal=unit_diagonal)
+
+
+def _square_args(data, **flags):
+    batch, n = _stack_shape(data)
+    return (floats(data, batch + (n, n), -1.0, 1.0),) + tuple(
+        data.draw(st.booleans()) for _ in flags)
+
+
+def _lu_args(data):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(max(n - 1, 1), n + 1))
+    permutation = data.draw(st.permutations(range(m)))
+    return (floats(data, batch + (m, n), -1.0, 1.0), tuple(permutation))
+
+
+def _lu_of(x, permutation):
+    """LU of x plus a scaled permutation, so each pivot is clearly the largest."""
+    m, n = x.shape[-2:]
+    return lax.lu(x + 4.0 * np.eye(m, n)[list(permutation)])
+
+
+def _rotation(n, seed):
+    """A fixed orthogonal matrix: decompositions of a rotated diagonal matrix have
+    eigenvectors with no zero entries, whose signs LAPACK chooses the same way nearby."""
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((n, n)))[0]
+
+
+def _spread_eigenvalues(x, lower):
+    """eigh of a matrix whose eigenvalues stay apart: 0, 3, 6, ... plus a small part."""
+    n = x.shape[-1]
+    q = _rotation(n, 0)
+    return lax.eigh(0.3 * x + q @ np.diag(3.0 * np.arange(n)) @ q.T, lower=lower)
+
+
+def _matrix_args(data, tall=None):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(n, n + 2) if tall else st.integers(1, 4))
+    return (floats(data, batch + (m, n), -1.0, 1.0),)
+
+
+def _spread_singular_values(x, full_matrices=False, compute_uv=True):
+    """svd of a matrix whose singular values stay apart and away from zero."""
+    m, n = x.shape[-2:]
+    spread = _rotation(m, 1) @ (np.eye(m, n) * (1.0 + 2.0 * np.arange(n))) @ _rotation(n, 2)
+    return lax.svd(0.3 * x + spread,
+                   full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def _qr_of(x, full_matrices):
+    m, n = x.shape[-2:]
+    return lax.qr(x + 3.0 * np.eye(m, n), full_matrices=full_matrices and m == n)
+
+
+DECOMPOSITION_CASES = [
+    Case("triangular_solve", _triangular_solve_args, _triangular_solve, float_argnums=(1,),
+         linear=True),
+    Case("triangular_solve (matrix)", _triangular_solve_args, _triangular_solve,
+         float_argnums=(0, 1)),
+    Case("cholesky", lambda data: _square_args(data), lambda x: lax.cholesky(_dominant(x))),
+    Case("lu", _lu_args, lambda x, p: _lu_of(x, p)[0]),
+    Case("lu (pivots)", _lu_args, _lu_of, float_argnums=()),
+    Case("eigh", lambda data: _square_args(data, lower=True), _spread_eigenvalues,
+         tolerance=1e-5),
+    Case("svd", lambda data: _matrix_args(data) + (False, data.draw(st.booleans())),
+         _spread_singular_values, tolerance=1e-5),
+    Case("svd (square, full)", lambda data: _square_args(data) + (True, True),
+         _spread_singular_values, tolerance=1e-5),
+    Case("qr", lambda data: _matrix_args(data, tall=True) + (data.draw(st.booleans()),), _qr_of),
+]
+CASES += DECOMPOSITION_CASES
+
 #: Primitives whose systematic checks live in another test file, with the reason.
 COVERED_ELSEWHERE = {
     "custom_jvp_call": "holds a user function and rule: tests/test_custom_derivatives.py",
@@ -316,4 +414,217 @@ COVERED_ELSEWHERE = {
     "cond": "holds sub-IRs: tests/test_control_flow.py",
     "while": "holds sub-IRs: tests/test_control_flow.py",
     "scan": "holds a sub-IR: tests/test_control_flow.py",
+    "eig": "complex outputs, whose derivative needs complex arithmetic: tests/test_linalg.py",
 }
+
+
+# --- complex numbers and Fourier transforms ------------------------------------------------
+# The cases of the complex primitives take and return real arrays (the parts of complex
+# values), so the systematic tests, written for real values, check them. COMPLEX_CASES below
+# take complex values directly; tests/test_complex_primitives.py runs them.
+
+def _parts(z):
+    return (lax.real(z), lax.imag(z))
+
+
+_ROTATION = complex(np.exp(0.7j))  # mixes the parts, so a sign error in one of them shows
+
+
+def _pair_of_shape(data, shape_):
+    return (floats(data, shape_), floats(data, shape_))
+
+
+def _pair(data):
+    return _pair_of_shape(data, shape(data))
+
+
+def _fft_args(data):
+    fft_type = data.draw(st.sampled_from(["fft", "ifft", "rfft", "irfft"]))
+    batch = shape(data, max_dims=1)
+    lengths = tuple(data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)))
+    trailing = lengths[:-1] + (lengths[-1] // 2 + 1,) if fft_type == "irfft" else lengths
+    x, y = _pair_of_shape(data, batch + trailing)
+    return (x, y, fft_type, lengths)
+
+
+def _fft_of_parts(x, y, fft_type, lengths):
+    operand = x if fft_type == "rfft" else lax.complex(x, y)
+    out = lax.fft(operand, fft_type, lengths)
+    return out if fft_type == "irfft" else _parts(out)
+
+
+CASES += [
+    Case("complex", _pair, lambda x, y: _parts(lax.complex(x, y)), float_argnums=(0, 1),
+         linear=True),
+    Case("real", _pair, lambda x, y: lax.real(lax.mul(lax.complex(x, y), _ROTATION)),
+         float_argnums=(0, 1), linear=True),
+    Case("imag", _pair, lambda x, y: lax.imag(lax.mul(lax.complex(x, y), _ROTATION)),
+         float_argnums=(0, 1), linear=True),
+    Case("conj", _pair, lambda x, y: _parts(lax.mul(lax.conj(lax.complex(x, y)), _ROTATION)),
+         float_argnums=(0, 1), linear=True),
+    Case("fft", _fft_args, _fft_of_parts, float_argnums=(0, 1), linear=True),
+]
+
+
+def complex_values(data, shape_, real=(-2.0, 2.0), imag=(-2.0, 2.0)):
+    return floats(data, shape_, *real) + 1j * floats(data, shape_, *imag)
+
+
+def complex_away_from_zero(data, shape_):
+    magnitude = floats(data, shape_, 0.3, 2.0)
+    phase = floats(data, shape_, -3.0, 3.0)
+    return magnitude * np.exp(1j * phase)
+
+
+def complex_unary(name, op, real=(-2.0, 2.0), imag=(-2.0, 2.0), draw=None, **flags):
+    def draw_args(data):
+        s = shape(data)
+        return (draw(data, s) if draw else complex_values(data, s, real, imag),)
+    return Case(name, draw_args, op, **flags)
+
+
+def complex_binary(name, op, draw_y=None, **flags):
+    def draw_args(data):
+        s = shape(data)
+        return (complex_values(data, s), draw_y(data, s) if draw_y else complex_values(data, s))
+    return Case(name, draw_args, op, float_argnums=(0, 1), **flags)
+
+
+def _complex_dot_args(data):
+    lhs_shape, rhs_shape, numbers = data.draw(st.sampled_from(DOT_CASES))
+    return (complex_values(data, lhs_shape), complex_values(data, rhs_shape), numbers)
+
+
+def _complex_fft_args(data):
+    fft_type = data.draw(st.sampled_from(["fft", "ifft", "rfft", "irfft"]))
+    batch = shape(data, max_dims=1)
+    lengths = tuple(data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)))
+    trailing = lengths[:-1] + (lengths[-1] // 2 + 1,) if fft_type == "irfft" else lengths
+    x = floats(data, batch + trailing) if fft_type == "rfft" else \
+        complex_values(data, batch + trailing)
+    return (x, fft_type, lengths)
+
+
+def _complex_select_args(data):
+    s = shape(data)
+    return (data.draw(hnp.arrays(np.bool_, s)), complex_values(data, s), complex_values(data, s))
+
+
+#: Complex inputs through the elementwise primitives (away from branch cuts and poles),
+#: reductions, dot_general, the complex primitives and fft.
+COMPLEX_CASES = [
+    complex_unary("neg", lax.neg, linear=True),
+    complex_unary("sin", lax.sin), complex_unary("cos", lax.cos),
+    complex_unary("tan", lax.tan, (-1.0, 1.0), (-1.0, 1.0)),
+    complex_unary("tanh", lax.tanh, (-1.0, 1.0), (-1.0, 1.0)),
+    complex_unary("exp", lax.exp), complex_unary("expm1", lax.expm1),
+    complex_unary("log", lax.log, (0.2, 2.0)), complex_unary("log1p", lax.log1p, (-0.7, 2.0)),
+    complex_unary("sqrt", lax.sqrt, (0.2, 2.0)), complex_unary("rsqrt", lax.rsqrt, (0.2, 2.0)),
+    complex_unary("sinh", lax.sinh), complex_unary("cosh", lax.cosh),
+    complex_unary("asin", lax.asin, (-0.6, 0.6), (-0.6, 0.6)),
+    complex_unary("acos", lax.acos, (-0.6, 0.6), (-0.6, 0.6)),
+    complex_unary("atan", lax.atan, imag=(-0.6, 0.6)),
+    complex_unary("asinh", lax.asinh, imag=(-0.6, 0.6)),
+    complex_unary("acosh", lax.acosh, (1.2, 3.0)),
+    complex_unary("atanh", lax.atanh, (-0.6, 0.6), (-0.6, 0.6)),
+    complex_unary("abs", lax.abs, draw=complex_away_from_zero),
+    complex_unary("sign", lax.sign, draw=complex_away_from_zero, finite_differences=False),
+    complex_unary("is_finite", lax.is_finite, finite_differences=False),
+    Case("integer_pow", lambda data: (complex_away_from_zero(data, shape(data)),
+                                      data.draw(st.integers(-3, 4))), lax.integer_pow),
+    complex_binary("add", lax.add, linear=True), complex_binary("sub", lax.sub, linear=True),
+    complex_binary("mul", lax.mul), complex_binary("div", lax.div, draw_y=complex_away_from_zero),
+    Case("pow", lambda data: (lambda s: (complex_values(data, s, (0.3, 2.0)),
+                                         complex_values(data, s, (-1.0, 1.0), (-1.0, 1.0))))(
+        shape(data)), lax.pow, float_argnums=(0, 1)),
+    complex_binary("eq", lax.eq, finite_differences=False),
+    Case("select", _complex_select_args, lax.select, float_argnums=(1, 2), linear=True),
+    Case("convert_element_type",
+         lambda data: (complex_values(data, shape(data)).astype(np.complex64),),
+         lambda x: lax.convert_element_type(x, np.complex128), linear=True, tolerance=1e-3),
+    Case("convert_element_type_to_real", lambda data: (complex_values(data, shape(data)),),
+         lambda x: lax.convert_element_type(x, np.float64), linear=True),
+    Case("convert_element_type_from_real", lambda data: (floats(data, shape(data)),),
+         lambda x: lax.mul(lax.convert_element_type(x, np.complex128), _ROTATION), linear=True),
+    reduction("reduce_sum", lax.reduce_sum, draw_values=complex_values, linear=True),
+    reduction("reduce_prod", lax.reduce_prod, draw_values=complex_values),
+    Case("cumsum", lambda data: (complex_values(data, shape(data, min_dims=1)),),
+         lambda x: lax.cumsum(x, x.ndim - 1), linear=True),
+    Case("cumprod", lambda data: (complex_values(data, shape(data, min_dims=1)),),
+         lambda x: lax.cumprod(x, 0)),
+    Case("dot_general", _complex_dot_args, lax.dot_general, float_argnums=(0, 1)),
+    Case("transpose", lambda data: _transpose_args_complex(data), lax.transpose, linear=True),
+    complex_unary("real", lax.real, linear=True), complex_unary("imag", lax.imag, linear=True),
+    complex_unary("conj", lax.conj, linear=True),
+    Case("complex", _pair, lax.complex, float_argnums=(0, 1), linear=True),
+    Case("fft", _complex_fft_args, lax.fft, linear=True),
+]
+
+
+def _transpose_args_complex(data):
+    x = complex_values(data, shape(data))
+    return (x, tuple(data.draw(st.permutations(range(x.ndim)))))
+# --- scipy.special primitives (functrans.lax.special) ---------------------------------------
+from functrans.lax import special as lax_special  # noqa: E402  (registers the primitives)
+
+
+def _positive(low, high):
+    return lambda data, s: floats(data, s, low, high)
+
+
+def _integers_as_floats(low, high):
+    return lambda data, s: data.draw(hnp.arrays(np.int64, s, elements=st.integers(low, high))
+                                     ).astype(np.float64)
+
+
+def special(name, *draws, float_argnums=None, **flags):
+    """A case for the special primitive ``name``: one draw per operand, all of one shape."""
+    def draw_args(data):
+        s = shape(data)
+        return tuple(draw(data, s) for draw in draws)
+    if float_argnums is None:
+        float_argnums = tuple(range(len(draws)))
+    return Case(name, draw_args, getattr(lax_special, name), float_argnums=float_argnums, **flags)
+
+
+CASES += [
+    special("gammaln", _positive(0.5, 4.0)), special("digamma", _positive(0.5, 4.0)),
+    special("gamma", _positive(0.5, 3.0)), special("rgamma", _positive(0.5, 3.0)),
+    special("gammasgn", not_near_integers, finite_differences=False),
+    special("zeta", _positive(1.5, 4.0), _positive(0.5, 3.0), float_argnums=(1,)),
+    special("beta", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("betaln", _positive(0.5, 3.0), _positive(0.5, 3.0)),
+    special("binom", _positive(2.5, 5.0), _positive(0.5, 2.0)),
+    special("gammainc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
+    special("gammaincc", _positive(0.5, 3.0), _positive(0.2, 4.0)),
+    special("gammainc_grad_a", _positive(0.5, 3.0), _positive(0.2, 4.0), float_argnums=(1,)),
+    special("betainc", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("gammaincinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("gammainccinv", _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betaincinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("betainccinv", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9)),
+    special("stdtrit", _positive(1.0, 6.0), _positive(0.05, 0.95)),
+    special("betainc_grad_a", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
+            float_argnums=(2,)),
+    special("betainc_grad_b", _positive(0.5, 3.0), _positive(0.5, 3.0), _positive(0.1, 0.9),
+            float_argnums=(2,)),
+    special("erfinv", _positive(-0.9, 0.9)),
+    special("erfcinv", _positive(0.1, 1.9)), special("ndtr", _positive(-3.0, 3.0)),
+    special("ndtri", _positive(0.05, 0.95)), special("log_ndtr", _positive(-3.0, 3.0)),
+    special("spence", _positive(0.1, 3.0)),
+    special("exp1", _positive(0.2, 3.0)), special("expi", _positive(0.2, 3.0)),
+    special("expn", _integers_as_floats(1, 4), _positive(0.2, 3.0), float_argnums=(1,)),
+    special("poch", _positive(0.5, 3.0), _positive(-0.4, 2.0)),
+    special("hyp1f1", _positive(-1.0, 2.0), _positive(0.5, 3.0), floats, float_argnums=(2,)),
+    special("hyp2f1", _positive(-1.0, 2.0), _positive(0.5, 2.0), _positive(1.0, 3.0),
+            _positive(-0.8, 0.8), float_argnums=(3,)),
+    special("iv", _positive(-1.0, 3.0), _positive(0.2, 3.0), float_argnums=(1,)),
+    special("ive", _positive(-1.0, 3.0), away_from_zero, float_argnums=(1,)),
+    special("jv", _positive(-1.0, 3.0), _positive(0.2, 5.0), float_argnums=(1,)),
+    special("yv", _positive(-1.0, 3.0), _positive(0.3, 5.0), float_argnums=(1,)),
+    special("yn", _integers_as_floats(0, 3), _positive(0.3, 4.0), float_argnums=(1,)),
+    special("i0", floats), special("i1", floats),
+    special("i0e", away_from_zero), special("i1e", away_from_zero),
+    special("j0", _positive(-5.0, 5.0)), special("j1", _positive(-5.0, 5.0)),
+    special("y0", _positive(0.3, 5.0)), special("y1", _positive(0.3, 5.0)),
+]

@@ -13,7 +13,8 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKLOADS = {"W1 f64", "W1 f32", "W2", "W3 f64", "W3 f32", "W4", "W5a", "W5b", "W6"}
+WORKLOADS = {"W1 f64", "W1 f32", "W2", "W3 f64", "W3 f32", "W4", "W5a", "W5b", "W6",
+             "W7 sgd", "W7 adam"}
 PEERS = ["numba", "numba-prange", "jax-jit", "jax", "autograd", "torch", "torch.func"]
 
 

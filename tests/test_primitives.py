@@ -5,6 +5,9 @@ implementation and the IR interpreter; JVP agrees with central finite
 differences (float64); vjp agrees with jvp (<u, J v> = <Jᵀ u, v>); linear
 primitives satisfy the transpose identity; vmap agrees with a Python loop.
 """
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,7 +17,6 @@ import functrans
 from functrans import core, tree
 from functrans.ir import eval_ir
 from functrans.testing import check_grads
-from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
 from functrans.lowering import rules as lowering_rules
 from functrans.transforms import ad, vmap
 from primitive_cases import CASES, COVERED_ELSEWHERE
@@ -187,3 +189,32 @@ def test_every_primitive_has_every_rule(name):
     assert lowering_rules.has_rule(primitive) or name in NOT_LOWERED, f"{name} has no lowering"
     assert name in CASES_BY_NAME or name in COVERED_ELSEWHERE, (
         f"{name} has no case in primitive_cases.py")
+
+
+def _rule_tables():
+    """Which rule tables know each primitive, as ``{name: sorted table names}``."""
+    tables = {"impl": {p for p in core.Primitive.registry.values() if p.impl is not None},
+              "abstract_eval": {p for p in core.Primitive.registry.values()
+                                if p.abstract_eval is not None},
+              "jvp": ad.jvp_rules, "transpose": ad.transpose_rules, "batch": vmap.batch_rules,
+              "lowering": {p for p in core.Primitive.registry.values()
+                           if lowering_rules.has_rule(p)},
+              "costly": lowering_rules.COSTLY, "vector_math": lowering_rules.VECTOR_MATH}
+    return {name: sorted(t for t, table in tables.items() if primitive in table)
+            for name, primitive in core.Primitive.registry.items()}
+
+
+def test_import_functrans_registers_every_rule_without_numba():
+    """A plain ``import functrans`` knows every rule of every primitive (nothing registers
+    rules as a side effect of a later import) and leaves numba unimported."""
+    script = ("import sys, json, functrans\n"
+              "numba_imported = 'numba' in sys.modules\n"
+              "sys.path.insert(0, 'tests')\n"
+              "from test_primitives import _rule_tables\n"
+              "print(json.dumps([_rule_tables(), numba_imported]))")
+    import json
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    tables, numba_imported = json.loads(result.stdout)
+    assert not numba_imported
+    assert tables == _rule_tables()

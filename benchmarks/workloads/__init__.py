@@ -55,8 +55,8 @@ def on(xp, function, name=None):
 
 
 def all_cases(size):
-    from benchmarks.workloads import w1_w2, w3, w4, w5, w6
+    from benchmarks.workloads import w1_w2, w3, w4, w5, w6, w7
     cases = []
-    for module in (w1_w2, w3, w4, w5, w6):
+    for module in (w1_w2, w3, w4, w5, w6, w7):
         cases.extend(module.cases(size))
     return cases

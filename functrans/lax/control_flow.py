@@ -14,6 +14,7 @@ from functrans.ir import IR, Var, depends_on, eval_ir
 from functrans.lax import elementwise as ew
 from functrans.lax.reductions import reduce_or
 from functrans.lax.shapes import broadcast_in_dim
+from functrans.lowering import rules as lowering_rules
 from functrans.tracing import flatten_function, trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
@@ -265,10 +266,38 @@ def _cond_batch(values, batch_axes, *, branches):
     return chosen, [0] * len(chosen)
 
 
+# Lowered: sub-IRs become functions of the generated module, called from real loops.
+def _unpack(writer, call, outputs):
+    """``outputs = call`` for a call returning a tuple."""
+    results = writer.fresh("results")
+    writer.line(f"{results} = {call}")
+    for position, out in enumerate(outputs):
+        writer.line(f"{out} = {results}[{position}]")
+
+
+def _emit_cond(writer, equation, operands, outputs):
+    index, *arguments = operands
+    branches = equation.params["branches"]
+    names = [writer.subfunction(branch, "branch") for branch in branches]
+    arguments = ", ".join(arguments)
+    if len(names) == 1:
+        _unpack(writer, f"{names[0]}({arguments})", outputs)
+        return
+    chosen = writer.fresh("chosen")
+    writer.line(f"{chosen} = min(max({index}, 0), {len(names) - 1})")
+    for number, name in enumerate(names):
+        header = ("if" if number == 0 else "elif") + f" {chosen} == {number}:"
+        if number == len(names) - 1:
+            header = "else:"
+        with writer.block(header):
+            _unpack(writer, f"{name}({arguments})", outputs)
+
+
 ad.jvp_rules[cond_p] = _cond_jvp
 ad.transpose_rules[cond_p] = _cond_transpose
 partial_eval_rules[cond_p] = _cond_partial_eval
 vmap.batch_rules[cond_p] = _cond_batch
+lowering_rules.emit_rules[cond_p] = _emit_cond
 
 
 # --- while_loop -----------------------------------------------------------------------
@@ -441,9 +470,24 @@ def _vmap_to(flat_function, values, axes, size, batched_flags):
     return results
 
 
+def _emit_while(writer, equation, operands, outputs):
+    params = equation.params
+    cond_count, body_count = params["cond_consts"], params["body_consts"]
+    cond_constants = operands[:cond_count]
+    body_constants = operands[cond_count:cond_count + body_count]
+    initial = operands[cond_count + body_count:]
+    condition = writer.subfunction(params["cond_ir"], "condition")
+    body = writer.subfunction(params["body_ir"], "body")
+    for out, value in zip(outputs, initial):
+        writer.line(f"{out} = {value}")
+    with writer.block(f"while {condition}({', '.join(cond_constants + outputs)})[0]:"):
+        _unpack(writer, f"{body}({', '.join(body_constants + outputs)})", outputs)
+
+
 ad.jvp_rules[while_p] = _while_jvp
 partial_eval_rules[while_p] = _while_partial_eval
 vmap.batch_rules[while_p] = _while_batch
+lowering_rules.emit_rules[while_p] = _emit_while
 
 
 # --- scan -----------------------------------------------------------------------------
@@ -718,7 +762,32 @@ def _scan_batch(values, batch_axes, *, body, num_consts, num_carry, length, reve
     return results, [0 if b else None for b in carry_batched] + [1] * y_count
 
 
+def _emit_scan(writer, equation, operands, outputs):
+    params = equation.params
+    consts_count, carry_count, length = params["num_consts"], params["num_carry"], params["length"]
+    consts = operands[:consts_count]
+    initial = operands[consts_count:consts_count + carry_count]
+    xs = operands[consts_count + carry_count:]
+    carry, ys = outputs[:carry_count], outputs[carry_count:]
+    body = writer.subfunction(params["body"], "step")
+    for out, value in zip(carry, initial):
+        writer.line(f"{out} = {value}")
+    for out, var in zip(ys, equation.outputs[carry_count:]):
+        writer.allocate(out, var.aval)
+    step = writer.fresh("step")
+    order = f"range({length} - 1, -1, -1)" if params["reverse"] else f"range({length})"
+    with writer.block(f"for {step} in {order}:"):
+        results = writer.fresh("results")
+        arguments = consts + carry + [f"{x}[{step}]" for x in xs]
+        writer.line(f"{results} = {body}({', '.join(arguments)})")
+        for position, out in enumerate(carry):
+            writer.line(f"{out} = {results}[{position}]")
+        for position, out in enumerate(ys, start=carry_count):
+            writer.line(f"{out}[{step}] = {results}[{position}]")
+
+
 ad.jvp_rules[scan_p] = _scan_jvp
 ad.transpose_rules[scan_p] = _scan_transpose
 partial_eval_rules[scan_p] = _scan_partial_eval
 vmap.batch_rules[scan_p] = _scan_batch
+lowering_rules.emit_rules[scan_p] = _emit_scan

@@ -3,6 +3,8 @@ import numpy as np
 
 from functrans import core
 from functrans.lax._util import shape_error
+from functrans.lowering import rules as lowering_rules
+from functrans.lowering.codegen import dtype_expression, literal_expression
 from functrans.lax.shapes import transpose
 from functrans.transforms import ad, vmap
 
@@ -105,7 +107,7 @@ def _dot_general_batch(values, batch_axes, *, dimension_numbers):
     (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = dimension_numbers
     x, y = values
     x_axis, y_axis = batch_axes
-    shift = vmap._shift
+    shift = vmap.shift_axes
     if x_axis is not None and y_axis is not None:
         x, y = vmap.move_axis(x, x_axis, 0), vmap.move_axis(y, y_axis, 0)
         numbers = ((shift(lhs_contracting), shift(rhs_contracting)),
@@ -123,4 +125,78 @@ def _dot_general_batch(values, batch_axes, *, dimension_numbers):
     return dot_general(x, y, numbers), len(lhs_batch) + lhs_free
 
 
+def _as_contiguous(name, permutation):
+    """``name`` permuted by ``permutation`` as a C-contiguous array, through
+    functrans.lowering.blas (compiled once per machine: numba's own transpose and reshape
+    cost seconds of compile in every kernel); reshape it with ``reshaped``."""
+    if permutation == tuple(range(len(permutation))):
+        return f"contiguous({name})"
+    return f"permuted({name}, {permutation!r})"
+
+
+def _slice_text(rank, dimension, text):
+    parts = [":"] * rank
+    parts[dimension] = text
+    return "[" + ", ".join(parts) + "]"
+
+
+def _emit_dot_general(writer, equation, operands, outputs):
+    (lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch) = \
+        equation.params["dimension_numbers"]
+    x_aval, y_aval = (a.aval for a in equation.inputs)
+    out_aval = equation.outputs[0].aval
+    x, y = operands
+    (out,) = outputs
+    floating = x_aval.dtype.kind in "fc"
+    simple = not lhs_batch and x_aval.ndim <= 2 and y_aval.ndim <= 2 and \
+        len(lhs_contracting) == 1 and x_aval.ndim >= 1 and y_aval.ndim >= 1
+    if floating and simple:
+        # The products are compiled once per machine (functrans.lowering.blas); a
+        # contraction over an operand's first axis uses it transposed, without a copy.
+        transposed_lhs = x_aval.ndim == 2 and lhs_contracting == (0,)
+        transposed_rhs = y_aval.ndim == 2 and rhs_contracting == (1,)
+        suffix = "_" + "tn"[not transposed_lhs] + "tn"[not transposed_rhs]
+        name = "matmul" + ("" if suffix == "_nn" else suffix)
+        writer.line(f"{out} = {name}({x}, {y})")
+        return
+    lhs_free = [d for d in range(x_aval.ndim) if d not in lhs_contracting and d not in lhs_batch]
+    rhs_free = [d for d in range(y_aval.ndim) if d not in rhs_contracting and d not in rhs_batch]
+    size = lambda shape, dims: int(np.prod([shape[d] for d in dims], dtype=np.int64))  # noqa: E731
+    batch = size(x_aval.shape, lhs_batch)
+    rows, inner, columns = (size(x_aval.shape, lhs_free), size(x_aval.shape, lhs_contracting),
+                            size(y_aval.shape, rhs_free))
+    lhs3, rhs3, out3 = writer.fresh("lhs"), writer.fresh("rhs"), writer.fresh("product")
+    writer.line(f"{lhs3} = reshaped({_as_contiguous(x, tuple(lhs_batch) + tuple(lhs_free) + tuple(lhs_contracting))}"
+                f", ({batch}, {rows}, {inner}))")
+    writer.line(f"{rhs3} = reshaped({_as_contiguous(y, tuple(rhs_batch) + tuple(rhs_contracting) + tuple(rhs_free))}"
+                f", ({batch}, {inner}, {columns}))")
+    writer.line(f"{out3} = np.empty(({batch}, {rows}, {columns}), "
+                f"dtype={dtype_expression(out_aval.dtype)})")
+    b = writer.fresh("b")
+    with writer.block(f"for {b} in range({batch}):"):
+        if floating and inner > 1:
+            # Copied by loops: assigning an array to a slice compiles numba's shape-error
+            # formatting (seconds) into the kernel.
+            matrix, i, j = writer.fresh("matrix"), writer.fresh("i"), writer.fresh("j")
+            writer.line(f"{matrix} = matmul({lhs3}[{b}], {rhs3}[{b}])")
+            with writer.block(f"for {i} in range({rows}):"):
+                with writer.block(f"for {j} in range({columns}):"):
+                    writer.line(f"{out3}[{b}, {i}, {j}] = {matrix}[{i}, {j}]")
+        else:
+            # Integer products, and products with nothing to contract (outer products), as
+            # loops: BLAS has no integer kernels, and numba compiles these far faster.
+            i, j, k, total = writer.fresh("i"), writer.fresh("j"), writer.fresh("k"), writer.fresh("s")
+            with writer.block(f"for {i} in range({rows}):"):
+                with writer.block(f"for {j} in range({columns}):"):
+                    writer.line(f"{total} = {literal_expression(0, out_aval.dtype)}")
+                    with writer.block(f"for {k} in range({inner}):"):
+                        writer.line(f"{total} += {lhs3}[{b}, {i}, {k}] * {rhs3}[{b}, {k}, {j}]")
+                    writer.line(f"{out3}[{b}, {i}, {j}] = {total}")
+    if out_aval.shape:
+        writer.line(f"{out} = reshaped({out3}, {tuple(out_aval.shape)!r})")
+    else:
+        writer.line(f"{out} = {out3}[0, 0, 0]")
+
+
 vmap.batch_rules[dot_general_p] = _dot_general_batch
+lowering_rules.emit_rules[dot_general_p] = _emit_dot_general

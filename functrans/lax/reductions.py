@@ -1,66 +1,24 @@
+
+
 """Reductions, cumulative operations and sorting."""
 import numpy as np
 
-from functrans import core
+from functrans import core, tangent_arithmetic
 from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
-from functrans.lowering.codegen import literal_expression
 from functrans.lax.shapes import (
     broadcast_in_dim, concatenate, iota, reshape, slice, take_along_axis, transpose)
-from functrans.lowering import rules as lowering
+from functrans.lowering import rules as lowering_rules
+from functrans.lowering.codegen import literal_expression
 from functrans.transforms import ad, vmap
 from functrans.validation import check_reduced_axes_not_empty
 
 
-def _reduced_shape(x, axes):
-    if any(not 0 <= a < x.ndim for a in axes):
-        raise shape_error(f"reduction axes {axes} are out of range for {x.str_short()}")
-    return tuple(n for d, n in enumerate(x.shape) if d not in axes)
+# --- reduce_sum -----------------------------------------------------------------------
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic: the
+# transpose of a broadcast sums)
 
-
-def _reduction_primitive(name, numpy_reduce, kinds):
-    primitive = core.Primitive(name)
-    primitive.def_impl(lambda x, *, axes: numpy_reduce(x, axis=axes)[()])
-
-    @primitive.def_abstract_eval
-    def abstract_eval(x, *, axes):
-        if x.dtype.kind not in kinds:
-            raise shape_error(f"{name} does not take {x.str_short()}")
-        if name in ("reduce_max", "reduce_min"):
-            check_reduced_axes_not_empty(name, x, axes)
-        return core.ShapedArray(_reduced_shape(x, axes), x.dtype, x.weak_type)
-
-    return primitive
-
-
-def _typed(numpy_reduce):
-    """NumPy reductions promote small integers; the primitive keeps the input dtype."""
-    return lambda x, axis: numpy_reduce(x, axis=axis, dtype=np.asarray(x).dtype)
-
-
-reduce_sum_p = _reduction_primitive("reduce_sum", _typed(np.sum), "iufc")
-reduce_prod_p = _reduction_primitive("reduce_prod", _typed(np.prod), "iufc")
-reduce_max_p = _reduction_primitive("reduce_max", np.max, "biufc")
-reduce_min_p = _reduction_primitive("reduce_min", np.min, "biufc")
-reduce_and_p = _reduction_primitive("reduce_and", np.all, "b")
-reduce_or_p = _reduction_primitive("reduce_or", np.any, "b")
-
-
-def _reducer(primitive):
-    def reduce(x, axes):
-        axes = normalize_axes(axes, core.get_aval(x).ndim)
-        return primitive.bind(x, axes=axes) if axes else x
-    reduce.__name__ = primitive.name
-    reduce.__doc__ = f"``{primitive.name}`` over ``axes`` (a tuple), keeping the dtype."
-    return reduce
-
-
-reduce_sum = _reducer(reduce_sum_p)
-reduce_prod = _reducer(reduce_prod_p)
-reduce_max = _reducer(reduce_max_p)
-reduce_min = _reducer(reduce_min_p)
-reduce_and = _reducer(reduce_and_p)
-reduce_or = _reducer(reduce_or_p)
+reduce_sum_p, reduce_sum = tangent_arithmetic.reduce_sum_p, tangent_arithmetic.reduce_sum
 
 
 def _kept_dimensions(ndim, axes):
@@ -70,22 +28,41 @@ def _kept_dimensions(ndim, axes):
 ad.deflinear(reduce_sum_p, lambda cotangent, x, *, axes: [
     broadcast_in_dim(cotangent, x.aval.shape, _kept_dimensions(x.aval.ndim, axes))])
 
-
-def _extremum_jvp(primitive):
-    def jvp(t, ans, x, *, axes):
-        # The tangent of the extreme element; ties share it equally.
-        kept = _kept_dimensions(core.get_aval(x).ndim, axes)
-        shape = core.get_aval(x).shape
-        at_extremum = ew.convert_element_type(ew.eq(x, broadcast_in_dim(ans, shape, kept)),
-                                              core.get_aval(t).dtype)
-        return ew.div(reduce_sum(ew.mul(t, at_extremum), axes), reduce_sum(at_extremum, axes))
-    ad.defjvp_with_output(primitive, jvp)
+vmap.defaxes_shifted(reduce_sum_p, "axes")
 
 
-_extremum_jvp(reduce_max_p)
-_extremum_jvp(reduce_min_p)
-ad.defzero(reduce_and_p)
-ad.defzero(reduce_or_p)
+def _extreme(dtype, largest):
+    if dtype.kind == "f":
+        return "np.inf" if largest else "-np.inf"
+    if dtype.kind == "b":
+        return repr(bool(largest))
+    if dtype.kind == "c":  # complex values are ordered lexicographically, as in NumPy
+        infinity = np.inf if largest else -np.inf
+        return literal_expression(complex(infinity, infinity), dtype)
+    info = np.iinfo(dtype)
+    return literal_expression(info.max if largest else info.min, dtype)
+
+
+def _arg_update(better):
+    # np.greater / np.less rather than > and <: numba orders complex values (lexicographically,
+    # as NumPy) only through the ufuncs.
+    def update(accumulator, value, position, index):
+        return (f"if {position} < 0 or ({accumulator} == {accumulator} and "
+                f"({better}({value}, {accumulator}) or {value} != {value})):\n"
+                f"    {accumulator} = {value}\n"
+                f"    {position} = {index}")
+    return update
+
+
+lowering_rules.reduction_rules[reduce_sum_p] = lowering_rules.Reducer(
+    lambda dtype: literal_expression(0, dtype), lambda acc, v: f"{acc} += {v}", "+")
+
+
+# --- reduce_prod ----------------------------------------------------------------------
+
+reduce_prod_p = tangent_arithmetic.declare_reduction("reduce_prod", tangent_arithmetic.keep_dtype(np.prod), "iufc")
+
+reduce_prod = tangent_arithmetic.reducer(reduce_prod_p)
 
 
 def _exclusive_products(x, axis, reverse):
@@ -121,8 +98,83 @@ def _reduce_prod_jvp(t, x, *, axes):
 
 ad.defjvp(reduce_prod_p, _reduce_prod_jvp)
 
+vmap.defaxes_shifted(reduce_prod_p, "axes")
 
-# --- argmax and argmin ------------------------------------------------------------------
+lowering_rules.reduction_rules[reduce_prod_p] = lowering_rules.Reducer(
+    lambda dtype: literal_expression(1, dtype), lambda acc, v: f"{acc} *= {v}", "*")
+
+
+# --- reduce_max -----------------------------------------------------------------------
+
+reduce_max_p = tangent_arithmetic.declare_reduction(
+    "reduce_max", np.max, "biufc", needs_elements=True)
+
+reduce_max = tangent_arithmetic.reducer(reduce_max_p)
+
+
+def _extremum_jvp(primitive):
+    def jvp(t, ans, x, *, axes):
+        # The tangent of the extreme element; ties share it equally.
+        kept = _kept_dimensions(core.get_aval(x).ndim, axes)
+        shape = core.get_aval(x).shape
+        at_extremum = ew.convert_element_type(ew.eq(x, broadcast_in_dim(ans, shape, kept)),
+                                              core.get_aval(t).dtype)
+        return ew.div(reduce_sum(ew.mul(t, at_extremum), axes), reduce_sum(at_extremum, axes))
+    ad.defjvp_with_output(primitive, jvp)
+
+
+_extremum_jvp(reduce_max_p)
+
+vmap.defaxes_shifted(reduce_max_p, "axes")
+
+lowering_rules.reduction_rules[reduce_max_p] = lowering_rules.Reducer(
+    lambda dtype: _extreme(dtype, largest=False), lambda acc, v: f"{acc} = np.maximum({acc}, {v})")
+
+
+# --- reduce_min -----------------------------------------------------------------------
+
+reduce_min_p = tangent_arithmetic.declare_reduction(
+    "reduce_min", np.min, "biufc", needs_elements=True)
+
+reduce_min = tangent_arithmetic.reducer(reduce_min_p)
+
+_extremum_jvp(reduce_min_p)
+
+vmap.defaxes_shifted(reduce_min_p, "axes")
+
+lowering_rules.reduction_rules[reduce_min_p] = lowering_rules.Reducer(
+    lambda dtype: _extreme(dtype, largest=True), lambda acc, v: f"{acc} = np.minimum({acc}, {v})")
+
+
+# --- reduce_and -----------------------------------------------------------------------
+
+reduce_and_p = tangent_arithmetic.declare_reduction("reduce_and", np.all, "b")
+
+reduce_and = tangent_arithmetic.reducer(reduce_and_p)
+
+ad.defzero(reduce_and_p)
+
+vmap.defaxes_shifted(reduce_and_p, "axes")
+
+lowering_rules.reduction_rules[reduce_and_p] = lowering_rules.Reducer(
+    lambda dtype: "True", lambda acc, v: f"{acc} = {acc} and {v}")
+
+
+# --- reduce_or ------------------------------------------------------------------------
+
+reduce_or_p = tangent_arithmetic.declare_reduction("reduce_or", np.any, "b")
+
+reduce_or = tangent_arithmetic.reducer(reduce_or_p)
+
+ad.defzero(reduce_or_p)
+
+vmap.defaxes_shifted(reduce_or_p, "axes")
+
+lowering_rules.reduction_rules[reduce_or_p] = lowering_rules.Reducer(
+    lambda dtype: "False", lambda acc, v: f"{acc} = {acc} or {v}")
+
+
+# --- argmax ---------------------------------------------------------------------------
 
 def _arg_primitive(name, numpy_arg):
     primitive = core.Primitive(name)
@@ -132,14 +184,13 @@ def _arg_primitive(name, numpy_arg):
     @primitive.def_abstract_eval
     def abstract_eval(x, *, axis, index_dtype):
         check_reduced_axes_not_empty(name, x, (axis,))
-        return core.ShapedArray(_reduced_shape(x, (axis,)), index_dtype)
+        return core.ShapedArray(tangent_arithmetic.reduced_shape(x, (axis,)), index_dtype)
 
     ad.defzero(primitive)
     return primitive
 
 
 argmax_p = _arg_primitive("argmax", np.argmax)
-argmin_p = _arg_primitive("argmin", np.argmin)
 
 
 def argmax(x, axis, index_dtype=np.int64):
@@ -148,13 +199,28 @@ def argmax(x, axis, index_dtype=np.int64):
     return argmax_p.bind(x, axis=axis, index_dtype=np.dtype(index_dtype))
 
 
+vmap.defaxes_shifted(argmax_p, "axis")
+
+lowering_rules.reduction_rules[argmax_p] = lowering_rules.Reducer(None, _arg_update("np.greater"))
+
+
+# --- argmin ---------------------------------------------------------------------------
+
+argmin_p = _arg_primitive("argmin", np.argmin)
+
+
 def argmin(x, axis, index_dtype=np.int64):
     """Index of the first smallest element along ``axis`` (NaN counts as smallest)."""
     axis = normalize_axes((axis,), core.get_aval(x).ndim)[0]
     return argmin_p.bind(x, axis=axis, index_dtype=np.dtype(index_dtype))
 
 
-# --- cumulative sums and products -------------------------------------------------------
+vmap.defaxes_shifted(argmin_p, "axis")
+
+lowering_rules.reduction_rules[argmin_p] = lowering_rules.Reducer(None, _arg_update("np.less"))
+
+
+# --- cumsum ---------------------------------------------------------------------------
 
 def _cumulative_primitive(name, numpy_cumulative):
     def impl(x, *, axis, reverse):
@@ -176,7 +242,6 @@ def _cumulative_primitive(name, numpy_cumulative):
 
 
 cumsum_p = _cumulative_primitive("cumsum", np.cumsum)
-cumprod_p = _cumulative_primitive("cumprod", np.cumprod)
 
 
 def cumsum(x, axis, reverse=False):
@@ -185,17 +250,50 @@ def cumsum(x, axis, reverse=False):
     return cumsum_p.bind(x, axis=axis, reverse=bool(reverse))
 
 
+ad.deflinear(cumsum_p, lambda cotangent, x, *, axis, reverse: [
+    cumsum(cotangent, axis, not reverse)])
+
+vmap.defaxes_shifted(cumsum_p, "axis")
+
+
+def _cumulative_emitter(update):
+    def emit(writer, equation, operands, outputs):
+        (x,), (out,) = operands, outputs
+        aval = equation.inputs[0].aval
+        axis, reverse = equation.params["axis"], equation.params["reverse"]
+        writer.allocate(out, aval)
+        others = [d for d in range(aval.ndim) if d != axis]
+        outer = writer.loops([aval.shape[d] for d in others])
+        total = writer.fresh("running")
+        writer.line(f"{total} = {literal_expression(0 if update == '+' else 1, aval.dtype)}")
+        step = writer.fresh("k")
+        length = aval.shape[axis]
+        order = f"range({length} - 1, -1, -1)" if reverse else f"range({length})"
+        with writer.block(f"for {step} in {order}:"):
+            index = list(outer)
+            index.insert(axis, step)
+            position = ", ".join(index)
+            writer.line(f"{total} {update}= {x}[{position}]")
+            writer.line(f"{out}[{position}] = {total}")
+        writer.close(len(outer))
+    return emit
+
+
+lowering_rules.emit_rules[cumsum_p] = _cumulative_emitter("+")
+
+
+# --- cumprod --------------------------------------------------------------------------
+
+cumprod_p = _cumulative_primitive("cumprod", np.cumprod)
+
+
 def cumprod(x, axis, reverse=False):
     """Running product along ``axis`` (from the end when ``reverse``)."""
     axis = normalize_axes((axis,), core.get_aval(x).ndim)[0]
     return cumprod_p.bind(x, axis=axis, reverse=bool(reverse))
 
 
-ad.deflinear(cumsum_p, lambda cotangent, x, *, axis, reverse: [
-    cumsum(cotangent, axis, not reverse)])
-
-
-def _shift(x, distance, axis, fill, reverse):
+def _shift_along_axis(x, distance, axis, fill, reverse):
     """``x`` moved ``distance`` places along ``axis`` (towards the end unless ``reverse``), filled."""
     shape = core.get_aval(x).shape
     start = [0] * len(shape)
@@ -218,8 +316,8 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     distance = 1
     length = core.get_aval(x).shape[axis]
     while distance < length:
-        y_shifted = _shift(y, distance, axis, 1, reverse)
-        t_shifted = _shift(y_tangent, distance, axis, 0, reverse)
+        y_shifted = _shift_along_axis(y, distance, axis, 1, reverse)
+        t_shifted = _shift_along_axis(y_tangent, distance, axis, 0, reverse)
         y_tangent = ew.add(ew.mul(y_tangent, y_shifted), ew.mul(y, t_shifted))
         y = ew.mul(y, y_shifted)
         distance *= 2
@@ -228,8 +326,12 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
 
 ad.jvp_rules[cumprod_p] = _cumprod_jvp
 
+vmap.defaxes_shifted(cumprod_p, "axis")
 
-# --- sort -------------------------------------------------------------------------------
+lowering_rules.emit_rules[cumprod_p] = _cumulative_emitter("*")
+
+
+# --- sort -----------------------------------------------------------------------------
 
 def _sort_impl(*operands, dimension, num_keys):
     operands = [np.asarray(o) for o in operands]
@@ -242,6 +344,7 @@ def _sort_impl(*operands, dimension, num_keys):
 
 
 sort_p = core.Primitive("sort", multiple_results=True)
+
 sort_p.def_impl(_sort_impl)
 
 
@@ -272,48 +375,31 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
 
 ad.jvp_rules[sort_p] = _sort_jvp
 
-
-# --- batching rules ---------------------------------------------------------------------
-
-for _primitive in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p,
-                   reduce_or_p):
-    vmap.defaxes_shifted(_primitive, "axes")
-for _primitive in (argmax_p, argmin_p, cumsum_p, cumprod_p):
-    vmap.defaxes_shifted(_primitive, "axis")
 vmap.defaxes_shifted(sort_p, "dimension")
 
 
-# --- numba lowering: accumulators filled inside the fused loop --------------------------
+def _emit_sort(writer, equation, operands, outputs):
+    dimension = equation.params["dimension"]
+    num_keys = equation.params["num_keys"]
+    aval = equation.inputs[0].aval
+    for out, atom in zip(outputs, equation.outputs):
+        writer.allocate(out, atom.aval)
+    others = [d for d in range(aval.ndim) if d != dimension]
+    outer = writer.loops([aval.shape[d] for d in others])
 
-def _extreme(dtype, largest):
-    if dtype.kind == "f":
-        return "np.inf" if largest else "-np.inf"
-    if dtype.kind == "b":
-        return repr(bool(largest))
-    info = np.iinfo(dtype)
-    return literal_expression(info.max if largest else info.min, dtype)
+    def line_of(name):
+        index = list(outer)
+        index.insert(dimension, ":")
+        return f"{name}[{', '.join(index)}]"
+
+    order = writer.fresh("order")
+    writer.line(f"{order} = np.arange({aval.shape[dimension]})")
+    # Stable sorts from the last key to the first give lexicographic order.
+    for key in reversed(operands[:num_keys]):
+        writer.line(f"{order} = {order}[np.argsort({line_of(key)}[{order}], kind='mergesort')]")
+    for operand, out in zip(operands, outputs):
+        writer.line(f"{line_of(out)} = {line_of(operand)}[{order}]")
+    writer.close(len(outer))
 
 
-def _arg_update(better):
-    def update(accumulator, value, position, index):
-        return (f"if {position} < 0 or ({accumulator} == {accumulator} and "
-                f"({value} {better} {accumulator} or {value} != {value})):\n"
-                f"    {accumulator} = {value}\n"
-                f"    {position} = {index}")
-    return update
-
-
-lowering.reduction_rules[reduce_sum_p] = lowering.Reducer(
-    lambda dtype: literal_expression(0, dtype), lambda acc, v: f"{acc} += {v}", "+")
-lowering.reduction_rules[reduce_prod_p] = lowering.Reducer(
-    lambda dtype: literal_expression(1, dtype), lambda acc, v: f"{acc} *= {v}", "*")
-lowering.reduction_rules[reduce_max_p] = lowering.Reducer(
-    lambda dtype: _extreme(dtype, largest=False), lambda acc, v: f"{acc} = np.maximum({acc}, {v})")
-lowering.reduction_rules[reduce_min_p] = lowering.Reducer(
-    lambda dtype: _extreme(dtype, largest=True), lambda acc, v: f"{acc} = np.minimum({acc}, {v})")
-lowering.reduction_rules[reduce_and_p] = lowering.Reducer(
-    lambda dtype: "True", lambda acc, v: f"{acc} = {acc} and {v}")
-lowering.reduction_rules[reduce_or_p] = lowering.Reducer(
-    lambda dtype: "False", lambda acc, v: f"{acc} = {acc} or {v}")
-lowering.reduction_rules[argmax_p] = lowering.Reducer(None, _arg_update(">"))
-lowering.reduction_rules[argmin_p] = lowering.Reducer(None, _arg_update("<"))
+lowering_rules.emit_rules[sort_p] = _emit_sort

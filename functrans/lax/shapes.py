@@ -4,9 +4,13 @@ operands, so each has a transpose rule beside its definition.
 """
 import numpy as np
 
-from functrans import core, dtypes
+from functrans import core, dtypes, tangent_arithmetic
+from functrans.lax import elementwise as ew
 from functrans.lax._util import normalize_axes, shape_error
-from functrans.lowering import rules as lowering
+from functrans.lowering import rules as lowering_rules
+from functrans.tangent_arithmetic import (
+    broadcast_in_dim, broadcast_in_dim_p, reshape, reshape_p, slice, slice_p, transpose,
+    transpose_p)
 from functrans.transforms import ad, vmap
 from functrans.validation import check_indexed_axis_not_empty
 
@@ -19,36 +23,8 @@ def _primitive(name, impl, abstract_eval):
 
 
 # --- broadcast_in_dim -----------------------------------------------------------------
-
-def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    x = np.asarray(x)
-    expanded = [1] * len(shape)
-    for source, target in enumerate(broadcast_dimensions):
-        expanded[target] = x.shape[source]
-    return np.broadcast_to(x.reshape(expanded), shape)
-
-
-def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
-    if len(broadcast_dimensions) != x.ndim or any(
-            not (x.shape[i] == 1 or x.shape[i] == shape[d]) for i, d in enumerate(broadcast_dimensions)):
-        raise shape_error(
-            f"cannot broadcast {x.str_short()} to shape {shape} along dimensions "
-            f"{broadcast_dimensions}")
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
-
-
-broadcast_in_dim_p = _primitive("broadcast_in_dim", _broadcast_in_dim_impl,
-                                _broadcast_in_dim_abstract_eval)
-
-
-def broadcast_in_dim(x, shape, broadcast_dimensions):
-    """``x`` broadcast to ``shape``, its dimension i becoming ``broadcast_dimensions[i]``."""
-    shape = tuple(int(d) for d in shape)
-    broadcast_dimensions = tuple(broadcast_dimensions)
-    if core.get_aval(x).shape == shape and broadcast_dimensions == tuple(range(len(shape))):
-        return x
-    return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
-
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic, which the
+# transforms use)
 
 def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
     in_shape = x.aval.shape
@@ -59,56 +35,96 @@ def _broadcast_in_dim_transpose(cotangent, x, *, shape, broadcast_dimensions):
 
 
 def reduce_sum_for_transpose(x, axes):
-    from functrans.lax.reductions import reduce_sum
-    return reduce_sum(x, axes) if axes else x
+    return tangent_arithmetic.reduce_sum(x, axes) if axes else x
 
 
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 
 
-# --- reshape, transpose, squeeze, expand_dims, rev -------------------------------------
-
-def _reshape_abstract_eval(x, *, new_sizes):
-    if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
-        raise shape_error(f"cannot reshape {x.str_short()} into shape {new_sizes}")
-    return core.ShapedArray(new_sizes, x.dtype, x.weak_type)
-
-
-reshape_p = _primitive("reshape", lambda x, *, new_sizes: np.reshape(x, new_sizes),
-                       _reshape_abstract_eval)
+def _broadcast_in_dim_batch(values, batch_axes, *, shape, broadcast_dimensions):
+    (x,), (axis,) = values, batch_axes
+    x = vmap.move_axis(x, axis, 0)
+    size = core.get_aval(x).shape[0]
+    return broadcast_in_dim(x, (size,) + shape, (0,) + vmap.shift_axes(broadcast_dimensions)), 0
 
 
-def reshape(x, new_sizes):
-    new_sizes = tuple(int(d) for d in new_sizes)
-    if core.get_aval(x).shape == new_sizes:
-        return x
-    return reshape_p.bind(x, new_sizes=new_sizes)
+vmap.batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
 
+
+def _offset(start, index, step=1):
+    term = index if step == 1 else f"{index} * {step}"
+    return term if start == 0 else f"({start} + {term})"
+
+
+def _broadcast_in_dim_index(params, operand_avals, out_aval, index):
+    (operand,) = operand_avals
+    return ["0" if operand.shape[i] == 1 else index[d]
+            for i, d in enumerate(params["broadcast_dimensions"])]
+
+
+lowering_rules.defindex(broadcast_in_dim_p, _broadcast_in_dim_index)
+
+
+# --- reshape --------------------------------------------------------------------------
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic, which the
+# transforms use)
 
 ad.deflinear(reshape_p, lambda cotangent, x, *, new_sizes: [reshape(cotangent, x.aval.shape)])
 
 
-def _transpose_abstract_eval(x, *, permutation):
-    if sorted(permutation) != list(range(x.ndim)):
-        raise shape_error(f"transpose of {x.str_short()} needs a permutation of "
-                          f"{tuple(range(x.ndim))}, got {permutation}")
-    return core.ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
+def _reshape_batch(values, batch_axes, *, new_sizes):
+    x = vmap.move_axis(values[0], batch_axes[0], 0)
+    return reshape(x, (core.get_aval(x).shape[0],) + new_sizes), 0
 
 
-transpose_p = _primitive("transpose", lambda x, *, permutation: np.transpose(x, permutation),
-                         _transpose_abstract_eval)
+vmap.batch_rules[reshape_p] = _reshape_batch
 
 
-def transpose(x, permutation):
-    permutation = tuple(int(p) for p in permutation)
-    if permutation == tuple(range(len(permutation))):
-        return x
-    return transpose_p.bind(x, permutation=permutation)
+def _reshape_index(params, operand_avals, out_aval, index):
+    (operand,) = operand_avals
+    in_dims = [d for d, n in enumerate(operand.shape) if n != 1]
+    out_dims = [d for d, n in enumerate(out_aval.shape) if n != 1]
+    if [operand.shape[d] for d in in_dims] == [out_aval.shape[d] for d in out_dims]:
+        mapped = ["0"] * operand.ndim
+        for i, o in zip(in_dims, out_dims):
+            mapped[i] = index[o]
+        return mapped
+    strides = np.cumprod((out_aval.shape[1:] + (1,))[::-1])[::-1]
+    flat = " + ".join(f"{i} * {int(s)}" for i, s in zip(index, strides)) or "0"
+    in_strides = np.cumprod((operand.shape[1:] + (1,))[::-1])[::-1]
+    return [f"(({flat}) // {int(s)}) % {n}" for s, n in zip(in_strides, operand.shape)]
 
+
+lowering_rules.defindex(reshape_p, _reshape_index)
+
+
+# --- transpose ------------------------------------------------------------------------
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic, which the
+# transforms use)
 
 ad.deflinear(transpose_p, lambda cotangent, x, *, permutation:
              [transpose(cotangent, tuple(np.argsort(permutation)))])
 
+
+def _transpose_batch(values, batch_axes, *, permutation):
+    x = vmap.move_axis(values[0], batch_axes[0], 0)
+    return transpose(x, (0,) + vmap.shift_axes(permutation)), 0
+
+
+vmap.batch_rules[transpose_p] = _transpose_batch
+
+
+def _transpose_index(params, operand_avals, out_aval, index):
+    mapped = [None] * len(index)
+    for out_dimension, operand_dimension in enumerate(params["permutation"]):
+        mapped[operand_dimension] = index[out_dimension]
+    return mapped
+
+
+lowering_rules.defindex(transpose_p, _transpose_index)
+
+
+# --- squeeze --------------------------------------------------------------------------
 
 def _squeeze_abstract_eval(x, *, dimensions):
     if any(x.shape[d] != 1 for d in dimensions):
@@ -129,6 +145,18 @@ def squeeze(x, dimensions):
 
 ad.deflinear(squeeze_p, lambda cotangent, x, *, dimensions: [reshape(cotangent, x.aval.shape)])
 
+vmap.defaxes_shifted(squeeze_p, "dimensions")
+
+
+def _squeeze_index(params, operand_avals, out_aval, index):
+    kept = iter(index)
+    return ["0" if d in params["dimensions"] else next(kept) for d in range(operand_avals[0].ndim)]
+
+
+lowering_rules.defindex(squeeze_p, _squeeze_index)
+
+
+# --- expand_dims ----------------------------------------------------------------------
 
 def _expand_dims_abstract_eval(x, *, dimensions):
     shape = list(x.shape)
@@ -149,6 +177,18 @@ def expand_dims(x, dimensions):
 
 ad.deflinear(expand_dims_p, lambda cotangent, x, *, dimensions: [reshape(cotangent, x.aval.shape)])
 
+vmap.defaxes_shifted(expand_dims_p, "dimensions")
+
+
+def _expand_dims_index(params, operand_avals, out_aval, index):
+    return [i for d, i in enumerate(index) if d not in params["dimensions"]]
+
+
+lowering_rules.defindex(expand_dims_p, _expand_dims_index)
+
+
+# --- rev ------------------------------------------------------------------------------
+
 rev_p = _primitive("rev", lambda x, *, dimensions: np.flip(x, dimensions),
                    lambda x, *, dimensions: x)
 
@@ -161,37 +201,20 @@ def rev(x, dimensions):
 
 ad.deflinear(rev_p, lambda cotangent, x, *, dimensions: [rev(cotangent, dimensions)])
 
-
-# --- static and dynamic slicing --------------------------------------------------------
-
-def _slice_impl(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(np.s_[s:l:st] for s, l, st in
-                               zip(start_indices, limit_indices, strides))]
+vmap.defaxes_shifted(rev_p, "dimensions")
 
 
-def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
-    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
-            not 0 <= s <= l <= n or st < 1
-            for s, l, st, n in zip(start_indices, limit_indices, strides, x.shape)):
-        raise shape_error(f"invalid slice of {x.str_short()}: start {start_indices}, "
-                          f"limit {limit_indices}, strides {strides}")
-    shape = tuple(max(0, -(-(l - s) // st)) for s, l, st in zip(start_indices, limit_indices, strides))
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
+def _rev_index(params, operand_avals, out_aval, index):
+    shape = operand_avals[0].shape
+    return [f"({shape[d] - 1} - {i})" if d in params["dimensions"] else i
+            for d, i in enumerate(index)]
 
 
-slice_p = _primitive("slice", _slice_impl, _slice_abstract_eval)
+lowering_rules.defindex(rev_p, _rev_index)
 
 
-def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax name)
-    """``x[start:limit:stride, ...]`` with static bounds and positive strides."""
-    start_indices = tuple(int(s) for s in start_indices)
-    limit_indices = tuple(int(s) for s in limit_indices)
-    strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
-    shape = core.get_aval(x).shape
-    if start_indices == (0,) * len(shape) and limit_indices == shape and set(strides) <= {1}:
-        return x
-    return slice_p.bind(x, start_indices=start_indices, limit_indices=limit_indices, strides=strides)
-
+# --- slice ----------------------------------------------------------------------------
+# (implementation, shape rule and lax function in functrans.tangent_arithmetic)
 
 def _slice_transpose(cotangent, x, *, start_indices, limit_indices, strides):
     in_shape = x.aval.shape
@@ -207,6 +230,25 @@ def _slice_transpose(cotangent, x, *, start_indices, limit_indices, strides):
 
 ad.deflinear(slice_p, _slice_transpose)
 
+
+def _slice_batch(values, batch_axes, *, start_indices, limit_indices, strides):
+    x = vmap.move_axis(values[0], batch_axes[0], 0)
+    size = core.get_aval(x).shape[0]
+    return slice(x, (0,) + start_indices, (size,) + limit_indices, (1,) + strides), 0
+
+
+vmap.batch_rules[slice_p] = _slice_batch
+
+
+def _slice_index(params, operand_avals, out_aval, index):
+    return [_offset(start, i, step) for start, step, i in
+            zip(params["start_indices"], params["strides"], index)]
+
+
+lowering_rules.defindex(slice_p, _slice_index)
+
+
+# --- dynamic_slice --------------------------------------------------------------------
 
 def _clamped_starts(starts, operand_shape, sizes):
     return [int(np.clip(int(s), 0, n - size)) for s, n, size in zip(starts, operand_shape, sizes)]
@@ -248,6 +290,65 @@ def _dynamic_slice_transpose(cotangent, x, *start_indices, slice_sizes):
 ad.deflinear_in(dynamic_slice_p, (0,), _dynamic_slice_transpose)
 
 
+def _block_flat_indices(operand_shape, starts, block_shape):
+    """Flat indices into (batch, *operand_shape) of each element of a block per batch element.
+
+    ``starts`` are batched (shape (batch,)) start indices, clamped so the block fits.
+    The result has shape (batch, *block_shape).
+    """
+    size = core.get_aval(starts[0]).shape[0]
+    full_shape = (size,) + tuple(block_shape)
+    strides = np.cumprod((tuple(operand_shape) + (1,))[::-1])[::-1]
+    flat = ew.mul(iota(np.int64, full_shape, 0), int(strides[0]))
+    for dimension, (start, n, m) in enumerate(zip(starts, operand_shape, block_shape)):
+        start = ew.convert_element_type(start, np.int64)
+        start = ew.min(ew.max(start, 0), n - m)
+        position = ew.add(broadcast_in_dim(start, full_shape, (0,)), iota(np.int64, full_shape,
+                                                                      dimension + 1))
+        flat = ew.add(flat, ew.mul(position, int(strides[dimension + 1])))
+    return flat
+
+
+def _dynamic_slice_batch(values, batch_axes, *, slice_sizes):
+    x, *starts = values
+    x_axis, *start_axes = batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    if all(a is None for a in start_axes):
+        zero = np.zeros((), np.int64)[()]
+        return dynamic_slice(x, [zero] + starts, (size,) + slice_sizes), 0
+    starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
+    shape = core.get_aval(x).shape
+    indices = _block_flat_indices(shape[1:], starts, slice_sizes)
+    return gather(reshape(x, (int(np.prod(shape)),)), indices, 0), 0
+
+
+vmap.batch_rules[dynamic_slice_p] = _dynamic_slice_batch
+
+
+def _clamped_start_names(writer, starts, operand_shape, sizes):
+    names = []
+    for start, n, size in zip(starts, operand_shape, sizes):
+        name = writer.fresh("start")
+        writer.line(f"{name} = min(max(int({start}), 0), {n - size})")
+        names.append(name)
+    return names
+
+
+def _emit_dynamic_slice(writer, equation, operands, outputs):
+    x, *starts = operands
+    (out,) = outputs
+    sizes = equation.params["slice_sizes"]
+    names = _clamped_start_names(writer, starts, equation.inputs[0].aval.shape, sizes)
+    window = ", ".join(f"{s}:{s} + {n}" for s, n in zip(names, sizes))
+    writer.line(f"{out} = np.copy({x}[{window}])")
+
+
+lowering_rules.emit_rules[dynamic_slice_p] = _emit_dynamic_slice
+
+
+# --- dynamic_update_slice -------------------------------------------------------------
+
 def _dynamic_update_slice_impl(x, update, *start_indices):
     out = np.array(x, copy=True)
     update = np.asarray(update)
@@ -286,7 +387,45 @@ def _dynamic_update_slice_transpose(cotangent, x, update, *start_indices):
 ad.deflinear_in(dynamic_update_slice_p, (0, 1), _dynamic_update_slice_transpose)
 
 
-# --- gather and scatter-add (integer-array indexing along one axis) --------------------
+def _dynamic_update_slice_batch(values, batch_axes):
+    x, update, *starts = values
+    x_axis, update_axis, *start_axes = batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    update = vmap.batched_at_front(update, update_axis, size)
+    if all(a is None for a in start_axes):
+        zero = np.zeros((), np.int64)[()]
+        return dynamic_update_slice(x, update, [zero] + starts), 0
+    starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
+    shape = core.get_aval(x).shape
+    update_shape = core.get_aval(update).shape
+    indices = _block_flat_indices(shape[1:], starts, update_shape[1:])
+    flat_size = int(np.prod(shape))
+    dtype = core.get_aval(x).dtype
+    # Each block position is hit once, so scattering into zeros is exact; the mask picks it.
+    placed = scatter_add(full((flat_size,), 0, dtype), indices, update, 0)
+    hits = scatter_add(full((flat_size,), 0, np.int32), indices,
+                       full(update_shape, 1, np.int32), 0)
+    return reshape(ew.select(ew.gt(hits, 0), placed, reshape(x, (flat_size,))), shape), 0
+
+
+vmap.batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+
+
+def _emit_dynamic_update_slice(writer, equation, operands, outputs):
+    x, update, *starts = operands
+    (out,) = outputs
+    sizes = equation.inputs[1].aval.shape
+    names = _clamped_start_names(writer, starts, equation.inputs[0].aval.shape, sizes)
+    window = ", ".join(f"{s}:{s} + {n}" for s, n in zip(names, sizes))
+    writer.line(f"{out} = np.copy({x})")
+    writer.line(f"{out}[{window}] = {update}")
+
+
+lowering_rules.emit_rules[dynamic_update_slice_p] = _emit_dynamic_update_slice
+
+
+# --- gather ---------------------------------------------------------------------------
 
 def _gather_abstract_eval(x, indices, *, axis):
     if indices.dtype.kind not in "iu":
@@ -305,6 +444,78 @@ def gather(x, indices, axis):
     """``numpy.take(x, indices, axis)``: negative indices count from the end."""
     return gather_p.bind(x, indices, axis=int(axis))
 
+
+ad.deflinear_in(gather_p, (0,), lambda cotangent, x, indices, *, axis: [
+    scatter_add(ad.zeros_like_aval(x.aval), indices, cotangent, axis), None])
+
+
+def take_along_axis(x, indices, axis):
+    """``numpy.take_along_axis`` through one gather on the flattened array."""
+    aval = core.get_aval(x)
+    index_aval = core.get_aval(indices)
+    strides = np.cumprod((aval.shape[1:] + (1,))[::-1])[::-1]
+    flat_index = None
+    for dimension in range(aval.ndim):
+        if dimension == axis:
+            term = ew.convert_element_type(indices, np.int64)
+            term = ew.mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
+        else:
+            term = iota(np.int64, index_aval.shape, dimension)
+            term = ew.mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
+        flat_index = term if flat_index is None else ew.add(flat_index, term)
+    return gather(reshape(x, (aval.size,)), flat_index, 0)
+
+
+def _nonnegative(indices, length):
+    return ew.select(ew.lt(indices, 0), ew.add(indices, length), indices)
+
+
+def _merged_batch_indices(x, indices, axis, size):
+    """x batched at 0 and indices batched at 0 -> x with batch merged into ``axis``, and indices into it."""
+    shape = core.get_aval(x).shape
+    length = shape[axis + 1]
+    x = vmap.move_axis(x, 0, axis)
+    merged = reshape(x, shape[1:axis + 1] + (size * length,) + shape[axis + 2:])
+    index_aval = core.get_aval(indices)
+    offsets = ew.mul(iota(index_aval.dtype, index_aval.shape, 0), length)
+    return merged, ew.add(_nonnegative(indices, length), offsets)
+
+
+def _gather_batch(values, batch_axes, *, axis):
+    (x, indices), (x_axis, index_axis) = values, batch_axes
+    if index_axis is None:
+        return gather(vmap.move_axis(x, x_axis, 0), indices, axis + 1), 0
+    if x_axis is None:
+        return gather(x, vmap.move_axis(indices, index_axis, 0), axis), axis
+    size = vmap.batch_size(values, batch_axes)
+    merged, flat_indices = _merged_batch_indices(vmap.move_axis(x, x_axis, 0),
+                                                 vmap.move_axis(indices, index_axis, 0), axis, size)
+    return gather(merged, flat_indices, axis), axis
+
+
+vmap.batch_rules[gather_p] = _gather_batch
+
+
+def _emit_gather(writer, equation, operands, outputs):
+    x_aval, index_aval = (a.aval for a in equation.inputs)
+    axis = equation.params["axis"]
+    x, indices = operands
+    (out,) = outputs
+    out_aval = equation.outputs[0].aval
+    length = x_aval.shape[axis]
+    if out_aval.shape:
+        writer.allocate(out, out_aval)
+    loop = writer.loops(out_aval.shape)
+    operand_index = _indexed_position(writer, loop, indices, index_aval.ndim, axis, length)
+    target = f"{out}[{', '.join(loop)}]" if loop else out  # 0-d values are scalars
+    writer.line(f"{target} = {x}[{operand_index}]")
+    writer.close(len(loop))
+
+
+lowering_rules.emit_rules[gather_p] = _emit_gather
+
+
+# --- scatter_add ----------------------------------------------------------------------
 
 def _scatter_add_impl(x, indices, updates, *, axis):
     out = np.array(x, copy=True)
@@ -330,33 +541,67 @@ def scatter_add(x, indices, updates, axis):
     return scatter_add_p.bind(x, indices, updates, axis=int(axis))
 
 
-ad.deflinear_in(gather_p, (0,), lambda cotangent, x, indices, *, axis: [
-    scatter_add(ad.zeros_like_aval(x.aval), indices, cotangent, axis), None])
 ad.deflinear_in(scatter_add_p, (0, 2), lambda cotangent, x, indices, updates, *, axis: [
     cotangent if ad.is_undefined(x) else None,
     None,
     gather(cotangent, indices, axis) if ad.is_undefined(updates) else None])
 
 
-def take_along_axis(x, indices, axis):
-    """``numpy.take_along_axis`` through one gather on the flattened array."""
-    aval = core.get_aval(x)
-    index_aval = core.get_aval(indices)
-    from functrans.lax.elementwise import add, convert_element_type, mul
-    strides = np.cumprod((aval.shape[1:] + (1,))[::-1])[::-1]
-    flat_index = None
-    for dimension in range(aval.ndim):
-        if dimension == axis:
-            term = convert_element_type(indices, np.int64)
-            term = mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
-        else:
-            term = iota(np.int64, index_aval.shape, dimension)
-            term = mul(term, int(strides[dimension])) if strides[dimension] != 1 else term
-        flat_index = term if flat_index is None else add(flat_index, term)
-    return gather(reshape(x, (aval.size,)), flat_index, 0)
+def _scatter_add_batch(values, batch_axes, *, axis):
+    (x, indices, updates), (x_axis, index_axis, update_axis) = values, batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    if index_axis is None:
+        updates = vmap.batched_at_front(updates, update_axis, size)
+        return scatter_add(x, indices, updates, axis + 1), 0
+    shape = core.get_aval(x).shape
+    merged, flat_indices = _merged_batch_indices(x, vmap.move_axis(indices, index_axis, 0),
+                                                 axis, size)
+    # The updates' batch axis must sit where the indices' leading axis lands: at ``axis``.
+    updates = vmap.move_axis(vmap.batched_at_front(updates, update_axis, size), 0, axis)
+    result = scatter_add(merged, flat_indices, updates, axis)
+    unmerged = reshape(result, shape[1:axis + 1] + (size, shape[axis + 1]) + shape[axis + 2:])
+    return unmerged, axis
 
 
-# --- concatenate and pad ----------------------------------------------------------------
+vmap.batch_rules[scatter_add_p] = _scatter_add_batch
+
+
+def _indexed_position(writer, loop, indices, index_ndim, axis, length):
+    """The operand index a gather or scatter reaches from loop indices ``loop``.
+
+    Reads the index array and wraps negative indices as NumPy does; an index still out of
+    range raises IndexError, as eager mode (NumPy) does, so no access leaves the buffer.
+    (An empty indexed axis never gets here: the shape rule rejects it when tracing.)
+    """
+    index_part = loop[axis:axis + index_ndim]
+    position = writer.fresh("j")
+    writer.line(f"{position} = {indices}[{', '.join(index_part)}]" if index_part
+                else f"{position} = {indices}")
+    writer.line(f"{position} = {position} + {length} if {position} < 0 else {position}")
+    with writer.block(f"if {position} < 0 or {position} >= {length}:"):
+        writer.line(f"raise IndexError('an index is out of bounds for an axis of size {length}')")
+    return ", ".join(loop[:axis] + [position] + loop[axis + index_ndim:])
+
+
+def _emit_scatter_add(writer, equation, operands, outputs):
+    x_aval, index_aval, update_aval = (a.aval for a in equation.inputs)
+    axis = equation.params["axis"]
+    x, indices, updates = operands
+    (out,) = outputs
+    length = x_aval.shape[axis]
+    writer.line(f"{out} = np.copy({x})")
+    loop = writer.loops(update_aval.shape)
+    operand_index = _indexed_position(writer, loop, indices, index_aval.ndim, axis, length)
+    source = f"{updates}[{', '.join(loop)}]" if loop else updates  # 0-d values are scalars
+    writer.line(f"{out}[{operand_index}] += {source}")
+    writer.close(len(loop))
+
+
+lowering_rules.emit_rules[scatter_add_p] = _emit_scatter_add
+
+
+# --- concatenate ----------------------------------------------------------------------
 
 def _concatenate_abstract_eval(*operands, dimension):
     first = operands[0]
@@ -403,6 +648,33 @@ def _concatenate_transpose(cotangent, *operands, dimension):
 
 ad.deflinear_in(concatenate_p, range(64), _concatenate_transpose)
 
+vmap.defaxes_shifted(concatenate_p, "dimension")
+
+
+def _slice_text(rank, dimension, text):
+    parts = [":"] * rank
+    parts[dimension] = text
+    return "[" + ", ".join(parts) + "]"
+
+
+def _emit_concatenate(writer, equation, operands, outputs):
+    dimension = equation.params["dimension"]
+    (out,) = outputs
+    out_aval = equation.outputs[0].aval
+    writer.allocate(out, out_aval)
+    offset = 0
+    for operand, atom in zip(operands, equation.inputs):
+        width = atom.aval.shape[dimension]
+        if width:
+            window = _slice_text(out_aval.ndim, dimension, f"{offset}:{offset + width}")
+            writer.line(f"{out}{window} = {operand}")
+        offset += width
+
+
+lowering_rules.emit_rules[concatenate_p] = _emit_concatenate
+
+
+# --- pad ------------------------------------------------------------------------------
 
 def _pad_impl(x, padding_value, *, padding_config):
     x = np.asarray(x)
@@ -435,7 +707,6 @@ def pad(x, padding_value, padding_config):
 
 
 def _pad_transpose(cotangent, x, padding_value, *, padding_config):
-    from functrans.lax.reductions import reduce_sum
     shape = core.get_aval(cotangent).shape
     x_aval = x.aval if ad.is_undefined(x) else core.get_aval(x)
     start = [lo for lo, _, _ in padding_config]
@@ -445,16 +716,49 @@ def _pad_transpose(cotangent, x, padding_value, *, padding_config):
     cotangent_x = slice(cotangent, start, limit, strides)
     cotangent_value = None
     if ad.is_undefined(padding_value):
-        from functrans.lax.elementwise import sub
-        everything = reduce_sum(cotangent, tuple(range(len(shape))))
-        cotangent_value = sub(everything, reduce_sum(cotangent_x, tuple(range(len(shape)))))
+        everything = tangent_arithmetic.reduce_sum(cotangent, tuple(range(len(shape))))
+        cotangent_value = ew.sub(everything, tangent_arithmetic.reduce_sum(cotangent_x, tuple(range(len(shape)))))
     return [cotangent_x if ad.is_undefined(x) else None, cotangent_value]
 
 
 ad.deflinear_in(pad_p, (0, 1), _pad_transpose)
 
 
-# --- iota and full ----------------------------------------------------------------------
+def _pad_batch(values, batch_axes, *, padding_config):
+    (x, padding_value), (x_axis, value_axis) = values, batch_axes
+    size = vmap.batch_size(values, batch_axes)
+    x = vmap.batched_at_front(x, x_axis, size)
+    config = ((0, 0, 0),) + padding_config
+    if value_axis is None:
+        return pad(x, padding_value, config), 0
+    dtype = core.get_aval(x).dtype
+    padded = pad(x, np.zeros((), dtype)[()], config)
+    inside = pad(full(core.get_aval(x).shape, True, np.bool_), np.False_, config)
+    out_shape = core.get_aval(padded).shape
+    values_everywhere = broadcast_in_dim(vmap.move_axis(padding_value, value_axis, 0), out_shape, (0,))
+    return ew.select(inside, padded, values_everywhere), 0
+
+
+vmap.batch_rules[pad_p] = _pad_batch
+
+
+def _emit_pad(writer, equation, operands, outputs):
+    x, padding_value = operands
+    (out,) = outputs
+    x_aval = equation.inputs[0].aval
+    writer.allocate(out, equation.outputs[0].aval)
+    writer.line(f"{out}[...] = {padding_value}")
+    if x_aval.size == 0:
+        return
+    window = ", ".join(f"{lo}:{lo + (n - 1) * (interior + 1) + 1}:{interior + 1}"
+                       for n, (lo, _, interior) in zip(x_aval.shape, equation.params["padding_config"]))
+    writer.line(f"{out}[{window}] = {x}")
+
+
+lowering_rules.emit_rules[pad_p] = _emit_pad
+
+
+# --- iota -----------------------------------------------------------------------------
 
 def _iota_impl(*, dtype, shape, dimension):
     along = [1] * len(shape)
@@ -464,6 +768,7 @@ def _iota_impl(*, dtype, shape, dimension):
 
 iota_p = _primitive("iota", _iota_impl,
                     lambda *, dtype, shape, dimension: core.ShapedArray(shape, dtype))
+
 ad.defzero(iota_p)
 
 
@@ -482,242 +787,14 @@ def full(shape, fill_value, dtype):
             return np.zeros(shape, dtype)
         return np.full(shape, fill_value, dtype)[()]
     if isinstance(fill_value, core.Tracer):
-        from functrans.lax.elementwise import convert_element_type
-        fill_value = convert_element_type(fill_value, dtype)
+        fill_value = ew.convert_element_type(fill_value, dtype)
     else:
         fill_value = np.zeros((), dtype)[()] if dtype == dtypes.float0 else dtype.type(fill_value)
     return broadcast_in_dim(fill_value, shape, ())
-
-
-# --- batching rules ---------------------------------------------------------------------
-
-def _broadcast_in_dim_batch(values, batch_axes, *, shape, broadcast_dimensions):
-    (x,), (axis,) = values, batch_axes
-    x = vmap.move_axis(x, axis, 0)
-    size = core.get_aval(x).shape[0]
-    return broadcast_in_dim(x, (size,) + shape, (0,) + vmap._shift(broadcast_dimensions)), 0
-
-
-def _reshape_batch(values, batch_axes, *, new_sizes):
-    x = vmap.move_axis(values[0], batch_axes[0], 0)
-    return reshape(x, (core.get_aval(x).shape[0],) + new_sizes), 0
-
-
-def _transpose_batch(values, batch_axes, *, permutation):
-    x = vmap.move_axis(values[0], batch_axes[0], 0)
-    return transpose(x, (0,) + vmap._shift(permutation)), 0
-
-
-def _slice_batch(values, batch_axes, *, start_indices, limit_indices, strides):
-    x = vmap.move_axis(values[0], batch_axes[0], 0)
-    size = core.get_aval(x).shape[0]
-    return slice(x, (0,) + start_indices, (size,) + limit_indices, (1,) + strides), 0
-
-
-vmap.batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
-vmap.batch_rules[reshape_p] = _reshape_batch
-vmap.batch_rules[transpose_p] = _transpose_batch
-vmap.batch_rules[slice_p] = _slice_batch
-vmap.defaxes_shifted(squeeze_p, "dimensions")
-vmap.defaxes_shifted(expand_dims_p, "dimensions")
-vmap.defaxes_shifted(rev_p, "dimensions")
-vmap.defaxes_shifted(concatenate_p, "dimension")
-
-
-def _block_flat_indices(operand_shape, starts, block_shape):
-    """Flat indices into (batch, *operand_shape) of each element of a block per batch element.
-
-    ``starts`` are batched (shape (batch,)) start indices, clamped so the block fits.
-    The result has shape (batch, *block_shape).
-    """
-    from functrans.lax.elementwise import add, convert_element_type, max, min, mul
-    size = core.get_aval(starts[0]).shape[0]
-    full_shape = (size,) + tuple(block_shape)
-    strides = np.cumprod((tuple(operand_shape) + (1,))[::-1])[::-1]
-    flat = mul(iota(np.int64, full_shape, 0), int(strides[0]))
-    for dimension, (start, n, m) in enumerate(zip(starts, operand_shape, block_shape)):
-        start = convert_element_type(start, np.int64)
-        start = min(max(start, 0), n - m)
-        position = add(broadcast_in_dim(start, full_shape, (0,)), iota(np.int64, full_shape,
-                                                                      dimension + 1))
-        flat = add(flat, mul(position, int(strides[dimension + 1])))
-    return flat
-
-
-def _dynamic_slice_batch(values, batch_axes, *, slice_sizes):
-    x, *starts = values
-    x_axis, *start_axes = batch_axes
-    size = vmap.batch_size(values, batch_axes)
-    x = vmap.batched_at_front(x, x_axis, size)
-    if all(a is None for a in start_axes):
-        zero = np.zeros((), np.int64)[()]
-        return dynamic_slice(x, [zero] + starts, (size,) + slice_sizes), 0
-    starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
-    shape = core.get_aval(x).shape
-    indices = _block_flat_indices(shape[1:], starts, slice_sizes)
-    return gather(reshape(x, (int(np.prod(shape)),)), indices, 0), 0
-
-
-def _dynamic_update_slice_batch(values, batch_axes):
-    x, update, *starts = values
-    x_axis, update_axis, *start_axes = batch_axes
-    size = vmap.batch_size(values, batch_axes)
-    x = vmap.batched_at_front(x, x_axis, size)
-    update = vmap.batched_at_front(update, update_axis, size)
-    if all(a is None for a in start_axes):
-        zero = np.zeros((), np.int64)[()]
-        return dynamic_update_slice(x, update, [zero] + starts), 0
-    from functrans.lax.elementwise import gt, select
-    starts = [vmap.batched_at_front(s, a, size) for s, a in zip(starts, start_axes)]
-    shape = core.get_aval(x).shape
-    update_shape = core.get_aval(update).shape
-    indices = _block_flat_indices(shape[1:], starts, update_shape[1:])
-    flat_size = int(np.prod(shape))
-    dtype = core.get_aval(x).dtype
-    # Each block position is hit once, so scattering into zeros is exact; the mask picks it.
-    placed = scatter_add(full((flat_size,), 0, dtype), indices, update, 0)
-    hits = scatter_add(full((flat_size,), 0, np.int32), indices,
-                       full(update_shape, 1, np.int32), 0)
-    return reshape(select(gt(hits, 0), placed, reshape(x, (flat_size,))), shape), 0
-
-
-vmap.batch_rules[dynamic_slice_p] = _dynamic_slice_batch
-vmap.batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
-
-
-def _nonnegative(indices, length):
-    from functrans.lax.elementwise import add, lt, select
-    return select(lt(indices, 0), add(indices, length), indices)
-
-
-def _merged_batch_indices(x, indices, axis, size):
-    """x batched at 0 and indices batched at 0 -> x with batch merged into ``axis``, and indices into it."""
-    from functrans.lax.elementwise import add, mul
-    shape = core.get_aval(x).shape
-    length = shape[axis + 1]
-    x = vmap.move_axis(x, 0, axis)
-    merged = reshape(x, shape[1:axis + 1] + (size * length,) + shape[axis + 2:])
-    index_aval = core.get_aval(indices)
-    offsets = mul(iota(index_aval.dtype, index_aval.shape, 0), length)
-    return merged, add(_nonnegative(indices, length), offsets)
-
-
-def _gather_batch(values, batch_axes, *, axis):
-    (x, indices), (x_axis, index_axis) = values, batch_axes
-    if index_axis is None:
-        return gather(vmap.move_axis(x, x_axis, 0), indices, axis + 1), 0
-    if x_axis is None:
-        return gather(x, vmap.move_axis(indices, index_axis, 0), axis), axis
-    size = vmap.batch_size(values, batch_axes)
-    merged, flat_indices = _merged_batch_indices(vmap.move_axis(x, x_axis, 0),
-                                                 vmap.move_axis(indices, index_axis, 0), axis, size)
-    return gather(merged, flat_indices, axis), axis
-
-
-def _scatter_add_batch(values, batch_axes, *, axis):
-    (x, indices, updates), (x_axis, index_axis, update_axis) = values, batch_axes
-    size = vmap.batch_size(values, batch_axes)
-    x = vmap.batched_at_front(x, x_axis, size)
-    if index_axis is None:
-        updates = vmap.batched_at_front(updates, update_axis, size)
-        return scatter_add(x, indices, updates, axis + 1), 0
-    shape = core.get_aval(x).shape
-    merged, flat_indices = _merged_batch_indices(x, vmap.move_axis(indices, index_axis, 0),
-                                                 axis, size)
-    # The updates' batch axis must sit where the indices' leading axis lands: at ``axis``.
-    updates = vmap.move_axis(vmap.batched_at_front(updates, update_axis, size), 0, axis)
-    result = scatter_add(merged, flat_indices, updates, axis)
-    unmerged = reshape(result, shape[1:axis + 1] + (size, shape[axis + 1]) + shape[axis + 2:])
-    return unmerged, axis
-
-
-vmap.batch_rules[gather_p] = _gather_batch
-vmap.batch_rules[scatter_add_p] = _scatter_add_batch
-
-
-def _pad_batch(values, batch_axes, *, padding_config):
-    (x, padding_value), (x_axis, value_axis) = values, batch_axes
-    size = vmap.batch_size(values, batch_axes)
-    x = vmap.batched_at_front(x, x_axis, size)
-    config = ((0, 0, 0),) + padding_config
-    if value_axis is None:
-        return pad(x, padding_value, config), 0
-    from functrans.lax.elementwise import select
-    dtype = core.get_aval(x).dtype
-    padded = pad(x, np.zeros((), dtype)[()], config)
-    inside = pad(full(core.get_aval(x).shape, True, np.bool_), np.False_, config)
-    out_shape = core.get_aval(padded).shape
-    values_everywhere = broadcast_in_dim(vmap.move_axis(padding_value, value_axis, 0), out_shape, (0,))
-    return select(inside, padded, values_everywhere), 0
-
-
-vmap.batch_rules[pad_p] = _pad_batch
-
-
-# --- numba lowering: index maps, fused into the loops that read them --------------------
-
-def _offset(start, index, step=1):
-    term = index if step == 1 else f"{index} * {step}"
-    return term if start == 0 else f"({start} + {term})"
-
-
-def _broadcast_in_dim_index(params, operand_avals, out_aval, index):
-    (operand,) = operand_avals
-    return ["0" if operand.shape[i] == 1 else index[d]
-            for i, d in enumerate(params["broadcast_dimensions"])]
-
-
-def _reshape_index(params, operand_avals, out_aval, index):
-    (operand,) = operand_avals
-    in_dims = [d for d, n in enumerate(operand.shape) if n != 1]
-    out_dims = [d for d, n in enumerate(out_aval.shape) if n != 1]
-    if [operand.shape[d] for d in in_dims] == [out_aval.shape[d] for d in out_dims]:
-        mapped = ["0"] * operand.ndim
-        for i, o in zip(in_dims, out_dims):
-            mapped[i] = index[o]
-        return mapped
-    strides = np.cumprod((out_aval.shape[1:] + (1,))[::-1])[::-1]
-    flat = " + ".join(f"{i} * {int(s)}" for i, s in zip(index, strides)) or "0"
-    in_strides = np.cumprod((operand.shape[1:] + (1,))[::-1])[::-1]
-    return [f"(({flat}) // {int(s)}) % {n}" for s, n in zip(in_strides, operand.shape)]
-
-
-def _transpose_index(params, operand_avals, out_aval, index):
-    mapped = [None] * len(index)
-    for out_dimension, operand_dimension in enumerate(params["permutation"]):
-        mapped[operand_dimension] = index[out_dimension]
-    return mapped
-
-
-def _squeeze_index(params, operand_avals, out_aval, index):
-    kept = iter(index)
-    return ["0" if d in params["dimensions"] else next(kept) for d in range(operand_avals[0].ndim)]
-
-
-def _expand_dims_index(params, operand_avals, out_aval, index):
-    return [i for d, i in enumerate(index) if d not in params["dimensions"]]
-
-
-def _rev_index(params, operand_avals, out_aval, index):
-    shape = operand_avals[0].shape
-    return [f"({shape[d] - 1} - {i})" if d in params["dimensions"] else i
-            for d, i in enumerate(index)]
-
-
-def _slice_index(params, operand_avals, out_aval, index):
-    return [_offset(start, i, step) for start, step, i in
-            zip(params["start_indices"], params["strides"], index)]
 
 
 def _iota_value(params, operand_avals, out_aval, index):
     return index[params["dimension"]]
 
 
-lowering.defindex(broadcast_in_dim_p, _broadcast_in_dim_index)
-lowering.defindex(reshape_p, _reshape_index)
-lowering.defindex(transpose_p, _transpose_index)
-lowering.defindex(squeeze_p, _squeeze_index)
-lowering.defindex(expand_dims_p, _expand_dims_index)
-lowering.defindex(rev_p, _rev_index)
-lowering.defindex(slice_p, _slice_index)
-lowering.defindex(iota_p, _iota_value)
+lowering_rules.defindex(iota_p, _iota_value)

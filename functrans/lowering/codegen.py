@@ -13,12 +13,12 @@ import keyword
 import numpy as np
 
 from functrans.errors import MissingRuleError
-from functrans.ir import IRPrinter, Literal, Var
+from functrans.ir import IR, IRPrinter, Literal, Var
 from functrans.lowering import rules
 
 #: Names the generated code refers to, which the IR's variables must not shadow.
 _RESERVED = {"np", "math", "njit", "prange", "range", "min", "max", "int", "float", "bool",
-             "abs", "len", "print", "type", "object", "list", "tuple", "matmul"}
+             "abs", "len", "print", "type", "object", "list", "tuple", "matmul", "complex"}
 
 #: A loop runs in parallel from this much work: its elements, each weighted by 1 plus
 #: COSTLY_WEIGHT per costly operation (rules.COSTLY) fused into it. Below it, threads save
@@ -39,22 +39,26 @@ def dtype_expression(dtype):
     return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
 
 
+def _float_text(number):
+    if np.isnan(number):
+        return "np.nan"
+    if np.isinf(number):
+        return "np.inf" if number > 0 else "-np.inf"
+    return repr(number)
+
+
 def literal_expression(value, dtype):
     value = np.asarray(value)[()]
     if dtype.kind == "b":
         return repr(bool(value))
     if dtype.kind == "f":
-        number = float(value)
-        if np.isnan(number):
-            text = "np.nan"
-        elif np.isinf(number):
-            text = "np.inf" if number > 0 else "-np.inf"
-        else:
-            text = repr(number)
+        text = _float_text(float(value))
         return text if dtype == np.float64 else f"np.{dtype.name}({text})"
     if dtype.kind in "iu":
         return repr(int(value)) if dtype == np.int64 else f"np.{dtype.name}({int(value)})"
-    return f"np.{dtype.name}({complex(value)!r})"
+    # complex: built from its parts, so infinite and NaN parts have a spelling numba reads
+    value = complex(value)
+    return f"np.{dtype.name}(complex({_float_text(value.real)}, {_float_text(value.imag)}))"
 
 
 def cast(expression, dtype):
@@ -62,10 +66,6 @@ def cast(expression, dtype):
     if dtype in (np.float64, np.int64, np.bool_):
         return expression
     return f"{dtype_expression(dtype)}({expression})"
-
-
-def index_text(index):
-    return "[" + ", ".join(index) + "]" if index else ""
 
 
 class FusionPlan:
@@ -83,6 +83,7 @@ class FusionPlan:
         outputs = {v for v in ir.out_vars if type(v) is Var}
         self.groups = {}  # member equation -> set of root equations
         self.roots = set()
+        self._members = None
         for equation in reversed(ir.equations):
             primitive = equation.primitive
             if not rules.has_rule(primitive):
@@ -120,7 +121,13 @@ class FusionPlan:
 
     def members(self, root):
         """The equations computed in ``root``'s loop, ``root`` included."""
-        return [root] + [e for e, roots in self.groups.items() if root in roots and e is not root]
+        if self._members is None:
+            self._members = {r: [r] for r in self.roots}
+            for equation, roots in self.groups.items():
+                for r in roots:
+                    if r is not equation:
+                        self._members[r].append(equation)
+        return self._members[root]
 
 
 class Module:
@@ -230,6 +237,10 @@ class KernelWriter:
         return "\n".join([header] + self.lines)
 
     def emit_root(self, equation):
+        # Names the primitives of the code below it, so an error numba reports at a line
+        # of the generated source can be traced back to them (see primitives_at_line).
+        names = dict.fromkeys(e.primitive.name for e in self.plan.members(equation))
+        self.line(f"{PRIMITIVES_COMMENT}{', '.join(names)}")
         primitive = equation.primitive
         if primitive in rules.reduction_rules:
             self.emit_reduction(equation)
@@ -453,9 +464,40 @@ class LoopBody:
         return self._temporary(cast(expression, out_aval.dtype))
 
 
+#: The comment that precedes each root's code in generated source, naming its primitives
+PRIMITIVES_COMMENT = "# primitives: "
+
+
+def primitives_at_line(source, line_number):
+    """The primitive names of the code at ``line_number`` (1-based) of generated ``source``,
+    as the comment before that code lists them; None if there is none."""
+    lines = source.split("\n")[:line_number]
+    for line in reversed(lines):
+        text = line.strip()
+        if text.startswith(PRIMITIVES_COMMENT):
+            return text.removeprefix(PRIMITIVES_COMMENT)
+        if text.startswith("def "):
+            return None
+    return None
+
+
+def check_rules(ir):
+    """Raise MissingRuleError for the first primitive of ``ir`` or of its sub-IRs that has
+    no numba lowering: the error is known before any code is generated."""
+    for equation in ir.equations:
+        if not rules.has_rule(equation.primitive):
+            raise MissingRuleError(equation.primitive, "jit (numba lowering)")
+        for value in equation.params.values():
+            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
+                if isinstance(sub, IR):
+                    check_rules(sub)
+
+
 def generate_functions(ir, function_name="kernel"):
     """The functions ``(name, source, uses_prange)`` of the module for ``ir`` (already
     optimised): the functions of its sub-IRs first, ``function_name`` last."""
+    if keyword.iskeyword(function_name) or function_name in _RESERVED:
+        function_name = f"kernel_{function_name}"  # jit(lax.complex) must not hide complex()
     module = Module()
     module.names.add(function_name)
     writer = KernelWriter(ir, module)

@@ -19,7 +19,7 @@ import types
 
 import numpy as np
 
-from functrans import __version__
+from functrans.version import __version__
 from functrans.config import config
 from functrans.lowering import disk_cache
 
@@ -32,7 +32,7 @@ from numba import njit, prange
 '''
 
 #: the modules of functrans.lowering whose functions generated kernels call
-SUPPORT_MODULES = ("blas", "summation", "vecmath")
+SUPPORT_MODULES = ("blas", "lapack", "summation", "vecmath", "special_kernels")
 
 #: source hash -> compiled dispatcher, for this process
 _compiled = {}
@@ -67,7 +67,12 @@ def _versions():
     return f"{__version__}/{_numba().__version__}/{np.__version__}/{sys.version_info[:2]}"
 
 
-def _support_module(name):
+def versions_key():
+    """A short hash of the versions that machine code in the cache depends on."""
+    return hashlib.sha256(_versions().encode()).hexdigest()[:12]
+
+
+def support_module(name):
     """Support module ``name``, installed for generated modules to import.
 
     It is installed like a kernel: a copy of its source, named by its hash, in the cache
@@ -91,7 +96,7 @@ def _support_module(name):
 def module_source(functions, cache):
     """The module text for ``functions``, each ``(name, source, uses_prange)``."""
     imports = [f"from {module.__name__} import {', '.join(module.__all__)}\n"
-               for module in map(_support_module, SUPPORT_MODULES)]
+               for module in map(support_module, SUPPORT_MODULES)]
     parts = [_HEADER, *imports, "\n"]
     checks = ", boundscheck=True" if config.jit_boundscheck else ""
     for _, source, parallel in functions:
@@ -110,6 +115,13 @@ def compile_module(functions):
             dispatcher = getattr(_load_module(text, f"functrans_kernel_{key}"), functions[-1][0])
             _compiled[key] = dispatcher
     return dispatcher, key
+
+
+def compile_for(dispatcher, args):
+    """Compile ``dispatcher`` for the types of ``args`` (or load it from the disk cache),
+    without running it."""
+    typeof = _numba().typeof
+    dispatcher.compile(tuple(typeof(arg) for arg in args))
 
 
 def _load_module(text, name):

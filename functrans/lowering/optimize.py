@@ -3,10 +3,7 @@ import numpy as np
 
 from functrans import core
 from functrans.ir import IR, Equation, Literal, Var, dead_code_elimination
-
-#: Call-like primitives whose body is inlined before lowering (their other
-#: parameters only matter to transforms that have already run).
-INLINED_CALLS = {"jit_call", "custom_jvp_call", "custom_vjp_call", "checkpoint"}
+from functrans.lowering.rules import INLINED
 
 
 def inline_calls(ir):
@@ -19,7 +16,7 @@ def inline_calls(ir):
 
     for equation in ir.equations:
         inputs = [atom(a) for a in equation.inputs]
-        if equation.primitive.name in INLINED_CALLS:
+        if equation.primitive in INLINED:
             body = inline_calls(equation.params["call"])
             substitution = dict(zip(body.in_vars, inputs))
             for inner in body.equations:

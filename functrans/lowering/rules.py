@@ -11,7 +11,13 @@ Three kinds of primitive lower differently:
   inside the loop over the reduced operand.
 
 Every other primitive has an *emitter* that writes the statements computing
-its outputs into materialized arrays (matrix products, gathers, sorts, ...).
+its outputs into materialized arrays (matrix products, gathers, sorts, ...), or, if it
+is a call-like primitive (jit_call, checkpoint, the custom-rule calls), is *inlined*:
+its sub-IR ``params["call"]`` is spliced in place before lowering.
+
+Naming, as in every rule table of functrans: a table of rules is ``<kind>_rules``
+(primitive -> rule); a set of primitives with a property, or a table of plain data, is
+upper case (``COSTLY``, ``VECTOR_MATH``).
 """
 
 #: primitive -> rule(params, *operand_expressions, operand_avals) -> expression string
@@ -23,6 +29,9 @@ index_rules = {}
 reduction_rules = {}
 #: primitive -> emitter(writer, equation, operand_names, output_names)
 emit_rules = {}
+#: call-like primitives whose sub-IR ``params["call"]`` is inlined before lowering (their
+#: other parameters only matter to transforms that have already run)
+INLINED = set()
 #: index maps cheap enough to recompute in every loop that reads them
 DUPLICABLE = set()
 #: elementwise primitive -> the name of its function in functrans.lowering.vecmath
@@ -57,4 +66,4 @@ def defindex(primitive, rule, duplicable=True):
 
 def has_rule(primitive):
     return (primitive in scalar_rules or primitive in index_rules or
-            primitive in reduction_rules or primitive in emit_rules)
+            primitive in reduction_rules or primitive in emit_rules or primitive in INLINED)

@@ -85,7 +85,7 @@ def _methods(fnp):
     methods = {name: getattr(fnp, name) for name in (
         "sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "all", "any",
         "cumsum", "cumprod", "ravel", "squeeze", "dot", "clip", "round", "swapaxes", "repeat",
-        "diagonal", "trace", "take", "argsort")}
+        "diagonal", "trace", "take", "argsort", "conj", "conjugate")}
     methods.update(
         reshape=_reshape,
         transpose=_transpose,
@@ -96,6 +96,8 @@ def _methods(fnp):
         T=property(lambda self: fnp.transpose(self)),
         mT=property(lambda self: fnp.swapaxes(self, -1, -2)),
         at=property(IndexUpdateHelper),
+        real=property(fnp.real),
+        imag=property(fnp.imag),
     )
     return methods
 

@@ -8,11 +8,10 @@ import numpy as np
 
 from functrans import core, lax
 from functrans.errors import ConcretizationError
-from functrans.numpy._dispatch import Tracer, array_operand, contains_tracer
+from functrans.numpy._dispatch import Tracer, array_operand, contains_tracer, static_shape
 from functrans.numpy import _ufuncs
 from functrans.numpy._promotion import aval, broadcast_to_shape, cast, promoted_dtype
 from functrans.numpy._shapes import concatenate, moveaxis, stack
-from functrans.validation import static_shape
 
 float_ = np.float64
 

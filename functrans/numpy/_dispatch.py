@@ -7,25 +7,28 @@ per-thread trace state directly (one attribute read) rather than through
 """
 import numpy as np
 
-from functrans import core
+from functrans import core, dtypes, lax
+from functrans.errors import ConcretizationError, at_user_line
+from functrans.numpy._promotion import cast, promoted_dtype
 
-_trace_state = core._state
-_EVAL_TRACE = core.EVAL_TRACE
+trace_state = core.trace_state
+EVAL_TRACE = core.EVAL_TRACE
 Tracer = core.Tracer
 
 
 def is_eager(x):
     """True when ``x`` is concrete and no transform is active: use NumPy."""
-    return _trace_state.trace is _EVAL_TRACE and not isinstance(x, Tracer)
+    return trace_state.trace is EVAL_TRACE and not isinstance(x, Tracer)
 
 
-def is_eager2(x, y):
-    return _trace_state.trace is _EVAL_TRACE and not isinstance(x, Tracer) and not isinstance(y, Tracer)
+def is_eager_both(x, y):
+    """True when ``x`` and ``y`` are concrete and no transform is active."""
+    return trace_state.trace is EVAL_TRACE and not isinstance(x, Tracer) and not isinstance(y, Tracer)
 
 
 def is_eager_all(values):
     """True when no transform is active and no element of ``values`` is a tracer."""
-    if _trace_state.trace is not _EVAL_TRACE:
+    if trace_state.trace is not EVAL_TRACE:
         return False
     for value in values:
         if isinstance(value, Tracer):
@@ -48,9 +51,27 @@ def operand(x):
     if isinstance(x, (Tracer, np.ndarray, np.generic)) or type(x) in core.PYTHON_SCALAR_TYPES:
         return x
     if isinstance(x, (list, tuple)) and contains_tracer(x):
-        from functrans.numpy._creation import asarray  # here: _creation builds on this module
-        return asarray(x)
+        return stack_nested(x)
     return np.asarray(x)
+
+
+def as_inexact(x):
+    """``x`` as an array of the float dtype NumPy's ``exp`` would give it (ints -> float)."""
+    x = array_operand(x)
+    float_dtype = dtypes.ufunc_result_dtype(np.exp, x.dtype)
+    return x if x.dtype == float_dtype else cast(x, float_dtype)
+
+
+def stack_nested(values):
+    """A (nested) list or tuple holding tracers, as one array: ``asarray`` of it."""
+    items = [array_operand(v) for v in values]
+    dtype = promoted_dtype(*items)[0]
+    items = [cast(item, dtype) for item in items]
+    shapes = {core.get_aval(item).shape for item in items}
+    if len(shapes) > 1:
+        raise ValueError(at_user_line(
+            f"all input arrays must have the same shape, got shapes {sorted(shapes)}"))
+    return lax.concatenate([lax.expand_dims(item, (0,)) for item in items], 0)
 
 
 def array_operand(x):
@@ -59,3 +80,16 @@ def array_operand(x):
     if type(x) in core.PYTHON_SCALAR_TYPES:
         return np.asarray(x)
     return operand(x)
+
+
+def static_shape(shape, function_name):
+    """``shape`` unchanged, or a ConcretizationError if a traced value is in it."""
+    entries = shape if isinstance(shape, (tuple, list)) else (shape,)
+    for entry in entries:
+        if isinstance(entry, Tracer):
+            raise ConcretizationError(at_user_line(
+                f"{function_name}: a traced value {entry.aval.str_short()} under "
+                f"{entry.owner.transform_name} was used as a shape; shapes must be known when "
+                "tracing. Mark the argument it comes from static (jit(f, static_argnums=...) "
+                "or static_argnames=...), or take the size from an array's .shape"))
+    return shape

@@ -81,12 +81,13 @@ def _label_sizes(terms, operands):
     sizes = {}
     for term, operand in zip(terms, operands):
         for label, size in zip(term, aval(operand).shape):
-            known = sizes.get(label, 1)
-            if size != known and known != 1 and size != 1:
+            known = sizes.get(label)
+            if known is None or known == 1:
+                sizes[label] = size  # a size-1 axis broadcasts, and a size-0 one is kept
+            elif size != known and size != 1:
                 raise ValueError(at_user_line(
                     f"einsum: subscript {label!r} has size {known} in one operand and {size} in "
                     f"another (operand shapes {[aval(op).shape for op in operands]})"))
-            sizes[label] = max(known, size)
     return sizes
 
 
@@ -118,7 +119,9 @@ def _broadcast_labels(operand, term, sizes):
 
 
 def einsum(subscripts, *operands, optimize=False):
-    """NumPy's ``einsum`` for subscript strings (with ``...``; implicit output allowed).
+    """NumPy's ``einsum``: subscript strings (with ``...``; implicit output allowed) or the
+    interleaved form ``einsum(op0, sublist0, op1, sublist1, ..., [sublist_out])``, whose
+    sublists hold integers (labels) and ``Ellipsis``.
 
     >>> import functrans
     >>> print(functrans.make_jaxpr(lambda a, b: einsum("ij,jk->ki", a, b))(
@@ -129,7 +132,7 @@ def einsum(subscripts, *operands, optimize=False):
       in (d,) }
     """
     if not isinstance(subscripts, str):
-        raise TypeError("functrans.numpy.einsum takes a subscripts string first")
+        return _interleaved_einsum(subscripts, operands, optimize)
     if is_eager_all(operands):
         return np.einsum(subscripts, *operands, optimize=optimize)
     operands = [array_operand(op) for op in operands]
@@ -159,3 +162,33 @@ def einsum(subscripts, *operands, optimize=False):
                        + "".join(c for c in term if c not in shared))
     result, result_term = _sum_out(result, result_term, set(output))
     return transpose(result, [result_term.index(label) for label in output])
+
+
+def _sublist_subscripts(sublist):
+    """An interleaved-form sublist (ints and Ellipsis) as subscript letters."""
+    letters = []
+    for label in sublist:
+        if label is Ellipsis:
+            letters.append("...")
+        elif isinstance(label, (int, np.integer)) and 0 <= label < len(string.ascii_letters):
+            letters.append(string.ascii_letters[int(label)])
+        else:
+            raise ValueError(f"einsum: sublist labels must be integers in [0, 52) or Ellipsis, "
+                             f"got {label!r}")
+    return "".join(letters)
+
+
+def _interleaved_einsum(first_operand, rest, optimize):
+    """``einsum(op0, sublist0, op1, sublist1, ..., [sublist_out])`` as a subscripts string."""
+    arguments = (first_operand,) + tuple(rest)
+    if is_eager_all(arguments[0::2]):
+        return np.einsum(*arguments, optimize=optimize)
+    operands = arguments[0::2]
+    sublists = arguments[1::2]
+    output = None
+    if len(arguments) % 2 == 1:
+        operands, output = operands[:-1], arguments[-1]
+    subscripts = ",".join(_sublist_subscripts(s) for s in sublists)
+    if output is not None:
+        subscripts += "->" + _sublist_subscripts(output)
+    return einsum(subscripts, *operands, optimize=optimize)

@@ -18,7 +18,7 @@ from numpy.lib.array_utils import normalize_axis_index
 from functrans import lax
 from functrans.errors import at_user_line
 from functrans.numpy._creation import asarray
-from functrans.numpy._dispatch import Tracer, array_operand, contains_tracer, is_eager2
+from functrans.numpy._dispatch import Tracer, array_operand, contains_tracer, is_eager_both
 from functrans.numpy._promotion import aval, broadcast_to_shape, cast
 from functrans.numpy._ufuncs import add, multiply
 
@@ -355,7 +355,7 @@ class IndexUpdateHelper:
 def take(a, indices, axis=None, mode=None):
     """NumPy's ``take``. Concrete indices are checked (``mode`` None or 'raise'), wrapped
     ('wrap') or clipped ('clip'); traced indices are not checked."""
-    if is_eager2(a, indices):
+    if is_eager_both(a, indices):
         return np.take(a, indices, axis=axis, mode="raise" if mode is None else mode)
     a, indices = array_operand(a), array_operand(indices)
     if axis is None:
@@ -381,7 +381,7 @@ def take(a, indices, axis=None, mode=None):
 
 def take_along_axis(arr, indices, axis):
     """NumPy's ``take_along_axis``: ``arr`` and ``indices`` broadcast except along ``axis``."""
-    if is_eager2(arr, indices):
+    if is_eager_both(arr, indices):
         return np.take_along_axis(arr, indices, axis)
     arr, indices = array_operand(arr), array_operand(indices)
     if axis is None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from functrans import lax
 from functrans.errors import at_user_line
-from functrans.numpy._dispatch import array_operand, is_eager2
+from functrans.numpy._dispatch import array_operand, is_eager_both
 from functrans.numpy._promotion import aval, broadcast_shapes, broadcast_to_shape, cast, promoted_dtype
 from functrans.numpy._shapes import ravel, transpose
 from functrans.numpy._ufuncs import multiply
@@ -37,7 +37,7 @@ def _contract(function_name, a, b, a_axes, b_axes):
 
 def dot(a, b):
     """NumPy's ``dot``: sum over the last axis of ``a`` and the second-to-last of ``b``."""
-    if is_eager2(a, b):
+    if is_eager_both(a, b):
         return np.dot(a, b)
     a, b = _promoted_pair(a, b)
     a_ndim, b_ndim = aval(a).ndim, aval(b).ndim
@@ -48,7 +48,7 @@ def dot(a, b):
 
 def inner(a, b):
     """NumPy's ``inner``: sum over the last axes of both."""
-    if is_eager2(a, b):
+    if is_eager_both(a, b):
         return np.inner(a, b)
     a, b = _promoted_pair(a, b)
     a_ndim, b_ndim = aval(a).ndim, aval(b).ndim
@@ -58,10 +58,12 @@ def inner(a, b):
 
 
 def vdot(a, b):
-    """NumPy's ``vdot`` for real arrays: the dot product of the flattened arrays."""
-    if is_eager2(a, b):
+    """NumPy's ``vdot``: the dot product of the flattened arrays, ``a`` conjugated."""
+    if is_eager_both(a, b):
         return np.vdot(a, b)
     a, b = _promoted_pair(a, b)
+    if aval(a).dtype.kind == "c":
+        a = lax.conj(a)
     a, b = ravel(a), ravel(b)
     if aval(a).shape != aval(b).shape:
         raise ValueError(at_user_line(
@@ -71,7 +73,7 @@ def vdot(a, b):
 
 def outer(a, b):
     """NumPy's ``outer``: ``a.ravel()[:, None] * b.ravel()[None, :]``."""
-    if is_eager2(a, b):
+    if is_eager_both(a, b):
         return np.outer(a, b)
     a, b = ravel(array_operand(a)), ravel(array_operand(b))
     return multiply(lax.expand_dims(a, (1,)), lax.expand_dims(b, (0,)))
@@ -79,7 +81,7 @@ def outer(a, b):
 
 def tensordot(a, b, axes=2):
     """NumPy's ``tensordot``: ``axes`` is a count (a's last, b's first) or two axis lists."""
-    if is_eager2(a, b):
+    if is_eager_both(a, b):
         return np.tensordot(a, b, axes)
     a, b = _promoted_pair(a, b)
     a_ndim, b_ndim = aval(a).ndim, aval(b).ndim
@@ -98,7 +100,7 @@ def tensordot(a, b, axes=2):
 
 def matmul(a, b):
     """NumPy's ``matmul`` (``@``): matrix products over broadcast leading axes."""
-    if is_eager2(a, b):
+    if is_eager_both(a, b):
         return np.matmul(a, b)
     a, b = _promoted_pair(a, b)
     a_shape, b_shape = aval(a).shape, aval(b).shape

@@ -120,6 +120,11 @@ def _traced_var(a, axis, dtype, ddof, keepdims):
     total = _reduce(a, axes, True, dtype, lax.reduce_sum)
     deviation = lax.sub(a, lax.broadcast_in_dim(
         lax.div(total, float(count)), a_aval.shape, tuple(range(a_aval.ndim))))
+    if dtype.kind == "c":  # NumPy's var of complex values: the mean of |deviation|^2, real
+        parts = lax.real(deviation), lax.imag(deviation)
+        squares = _reduce(lax.add(*(lax.mul(p, p) for p in parts)), axes, keepdims,
+                          aval(parts[0]).dtype, lax.reduce_sum)
+        return lax.div(squares, float(builtins.max(count - ddof, 0)))
     squares = _reduce(lax.mul(deviation, deviation), axes, keepdims, dtype, lax.reduce_sum)
     return lax.div(squares, float(builtins.max(count - ddof, 0)))
 

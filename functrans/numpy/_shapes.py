@@ -9,11 +9,11 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from functrans import core, lax
 from functrans.errors import at_user_line
-from functrans.numpy._dispatch import Tracer, array_operand, is_eager, is_eager_all
+from functrans.numpy._dispatch import (
+    Tracer, array_operand, is_eager, is_eager_all, static_shape)
 from functrans.numpy._promotion import (
     aval, axes_tuple, broadcast_shapes, broadcast_to_shape, cast, promoted_dtype,
 )
-from functrans.validation import static_shape
 
 
 def shape(a):

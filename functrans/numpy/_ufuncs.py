@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from functrans import core, dtypes, lax
-from functrans.numpy._dispatch import Tracer, _EVAL_TRACE, _trace_state, array_operand, operand
+from functrans.numpy._dispatch import Tracer, EVAL_TRACE, trace_state, array_operand, operand
 from functrans.numpy._promotion import (
     aval, broadcast_shapes, cast, materialize, promote_and_broadcast, promoted_dtype,
 )
@@ -25,7 +25,7 @@ def _unary(numpy_ufunc, traced):
     """A function that is ``numpy_ufunc`` on concrete values and ``traced`` otherwise."""
 
     def function(x, /):
-        if _trace_state.trace is _EVAL_TRACE and not isinstance(x, Tracer):
+        if trace_state.trace is EVAL_TRACE and not isinstance(x, Tracer):
             return numpy_ufunc(x)
         return traced(array_operand(x))
 
@@ -42,7 +42,7 @@ def _binary(numpy_ufunc, traced, compute_in_output_dtype=True):
     name = numpy_ufunc.__name__
 
     def function(x, y, /):
-        if (_trace_state.trace is _EVAL_TRACE and not isinstance(x, Tracer)
+        if (trace_state.trace is EVAL_TRACE and not isinstance(x, Tracer)
                 and not isinstance(y, Tracer)):
             return numpy_ufunc(x, y)
         prepared = _float_operands(x, y)
@@ -135,7 +135,16 @@ expm1 = _float_unary(np.expm1, lax.expm1)
 log = _float_unary(np.log, lax.log)
 log1p = _float_unary(np.log1p, lax.log1p)
 sqrt = _float_unary(np.sqrt, lax.sqrt)
-rint = _float_unary(np.rint, lax.round)
+def _each_part(lax_function):
+    """``lax_function`` of a real value, or of each part of a complex one (NumPy's rint)."""
+    def function(x):
+        if aval(x).dtype.kind == "c":
+            return lax.complex(lax_function(lax.real(x)), lax_function(lax.imag(x)))
+        return lax_function(x)
+    return function
+
+
+rint = _float_unary(np.rint, _each_part(lax.round))
 exp2 = _float_unary(np.exp2, lambda x: lax.pow(2.0, x))
 # Multiplying by a rounded constant can differ from NumPy's log2/log10 in the last bit.
 log2 = _float_unary(np.log2, lambda x: lax.mul(lax.log(x), 1 / math.log(2)))
@@ -389,7 +398,7 @@ def power(x, y, /):
         b:f32[] = integer_pow[y=3] a
       in (b,) }
     """
-    if _trace_state.trace is _EVAL_TRACE and not isinstance(x, Tracer) and not isinstance(y, Tracer):
+    if trace_state.trace is EVAL_TRACE and not isinstance(x, Tracer) and not isinstance(y, Tracer):
         return np.power(x, y)
     if type(y) is not int:
         return _general_power(x, y)
@@ -417,7 +426,7 @@ def where(condition, x=None, y=None, /):
         return np.nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")
-    if (_trace_state.trace is _EVAL_TRACE and not isinstance(condition, Tracer)
+    if (trace_state.trace is EVAL_TRACE and not isinstance(condition, Tracer)
             and not isinstance(x, Tracer) and not isinstance(y, Tracer)):
         return np.where(condition, x, y)
     condition, x, y = operand(condition), operand(x), operand(y)
@@ -428,11 +437,17 @@ def where(condition, x=None, y=None, /):
                       materialize(y, dtype, shape, weak_type))
 
 
-def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):  # noqa: A002 (NumPy's names)
-    """NumPy's ``clip``: ``minimum(maximum(a, a_min), a_max)``; either bound may be None."""
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002 (NumPy's names)
+    """NumPy's ``clip``: ``minimum(maximum(a, a_min), a_max)``; either bound may be None,
+    given positionally, as ``a_min``/``a_max`` or as ``min``/``max`` (not both spellings)."""
+    if out is not None:
+        raise TypeError("functrans.numpy functions return new arrays; the out= argument is not "
+                        "supported")
+    if (min is not None and a_min is not None) or (max is not None and a_max is not None):
+        raise ValueError("clip: pass each bound once, as a_min/a_max or as min/max, not both")
     a_min = a_min if min is None else min
     a_max = a_max if max is None else max
-    if _trace_state.trace is _EVAL_TRACE and not any(
+    if trace_state.trace is EVAL_TRACE and not any(
             isinstance(v, Tracer) for v in (a, a_min, a_max)):
         return np.clip(a, a_min, a_max)
     result = operand(a)
@@ -445,7 +460,7 @@ def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):  # noqa: A002 (Nu
 
 def round(a, decimals=0):  # noqa: A001 (NumPy's name)
     """NumPy's ``round`` (halves to even), by scaling with ``10 ** decimals`` as NumPy does."""
-    if _trace_state.trace is _EVAL_TRACE and not isinstance(a, Tracer):
+    if trace_state.trace is EVAL_TRACE and not isinstance(a, Tracer):
         return np.round(a, decimals)
     a = array_operand(a)
     a_aval = aval(a)
@@ -457,6 +472,8 @@ def round(a, decimals=0):  # noqa: A001 (NumPy's name)
             return a
         as_float = round(cast(a, np.dtype(np.float64)), decimals)
         return lax.convert_element_type(as_float, a_aval.dtype, a_aval.weak_type)
+    if a_aval.dtype.kind == "c":  # NumPy rounds each part
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
     if decimals == 0:
         return lax.round(a)
     if decimals > 0:

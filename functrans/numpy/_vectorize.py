@@ -6,6 +6,9 @@ import numpy as np
 
 from functrans import core
 from functrans.errors import at_user_line
+from functrans.numpy._creation import asarray
+from functrans.numpy._shapes import broadcast_to, reshape
+from functrans.transforms.vmap import vmap
 
 _DIMENSIONS = r"\(([\w,\s]*)\)"
 
@@ -37,9 +40,6 @@ def vectorize(function, *, excluded=frozenset(), signature=None):
     Without ``signature`` the function is applied elementwise. Arguments whose positions are
     in ``excluded`` are passed through unchanged.
     """
-    from functrans.numpy import asarray, broadcast_to, reshape
-    from functrans.transforms.vmap import vmap
-
     core_dimensions = _parse_signature(signature)[0] if signature else None
 
     @functools.wraps(function)

@@ -1,2 +1,2 @@
-"""SciPy's names on functrans: ``functrans.scipy.special``."""
-from functrans.scipy import special
+"""SciPy's names on functrans: ``functrans.scipy.special``, ``linalg``, ``signal``, ``stats``."""
+from functrans.scipy import linalg, signal, special, stats

@@ -11,15 +11,17 @@ mode.
 Inside rules a zero tangent or cotangent is ``None``: it costs nothing and
 no zero array is built unless a rule needs one.
 """
-import types
+import operator
 
 import numpy as np
 
-from functrans import core, dtypes
+from functrans import core, dtypes, tangent_arithmetic
 from functrans.errors import MissingRuleError, at_user_line
-from functrans.ir import Equation, Literal, Var, dead_code_elimination
-from functrans.tracing import StagingTracer
-from functrans.transforms.partial_eval import REUSABLE, PartialEvalTrace, partial_eval_rules
+from functrans.ir import IR, Equation, Literal, Var, dead_code_elimination, eval_ir
+from functrans.tangent_arithmetic import add_tangents, zeros_like_aval  # noqa: F401  (re-exported)
+from functrans.tracing import StagingTracer, trace_to_ir
+from functrans.transforms.partial_eval import (
+    REUSABLE, PartialEvalTrace, partial_eval_ir, partial_eval_rules)
 
 #: primitive -> rule(primals, tangents, **params) -> (primal_out, tangent_out)
 jvp_rules = {}
@@ -29,9 +31,11 @@ transpose_rules = {}
 #: primitive -> (factors, divisors) for elementwise primitives whose tangent is each input's
 #: tangent scaled by a known factor; see :func:`defscaled`.
 scaled_rules = {}
-#: The arithmetic those rules need (``mul``, ``div``, ``add``, ``neg``, as primitives and as lax
-#: functions), filled in by :mod:`functrans.lax.elementwise`, which defines them.
-ARITHMETIC = types.SimpleNamespace()
+#: The tangent arithmetic :func:`scaled_tangent` does, by name: (lax-style function, primitive).
+_ARITHMETIC = {"add": (tangent_arithmetic.add, tangent_arithmetic.add_p),
+               "mul": (tangent_arithmetic.mul, tangent_arithmetic.mul_p),
+               "div": (tangent_arithmetic.div, tangent_arithmetic.div_p),
+               "neg": (tangent_arithmetic.neg, tangent_arithmetic.neg_p)}
 
 
 # --- helpers that give the common shapes of rule -------------------------------------
@@ -80,7 +84,7 @@ def defscaled(primitive, *factors, divisors=()):
 
 def scaled_tangent(factors, divisors, primal_out, primals, tangents, apply):
     """The output tangent of a :func:`defscaled` primitive, each operation done by
-    ``apply(name, tangent, other)`` (``name`` one of ARITHMETIC's, ``other`` None for neg)."""
+    ``apply(name, tangent, other)`` (``name`` add, mul, div or neg; ``other`` None for neg)."""
     total = None
     for i, (factor, tangent) in enumerate(zip(factors, tangents)):
         if factor is None or tangent is None:
@@ -97,7 +101,7 @@ def scaled_tangent(factors, divisors, primal_out, primals, tangents, apply):
 
 
 def _apply_arithmetic(name, tangent, other):
-    function = getattr(ARITHMETIC, name)
+    function = _ARITHMETIC[name][0]
     return function(tangent) if other is None else function(tangent, other)
 
 
@@ -170,19 +174,6 @@ def _sum_tangent_terms(terms):
     return total
 
 
-def add_tangents(x, y):
-    if x is None:
-        return y
-    if y is None:
-        return x
-    return ARITHMETIC.add(x, y)
-
-
-def zeros_like_aval(aval):
-    from functrans import lax
-    return lax.full(aval.shape, 0, aval.dtype)
-
-
 def instantiate(tangent, primal):
     """A tangent as an array: zeros of the tangent type of ``primal`` if it is symbolically zero."""
     if tangent is not None:
@@ -214,9 +205,10 @@ def is_undefined(x):
 
 class JVPTracer(core.Tracer):
     __slots__ = ("primal", "tangent", "_aval")
+    parts = operator.attrgetter("primal", "tangent")
 
     def __init__(self, trace, primal, tangent):
-        self._trace = trace
+        self.owner = trace
         self.primal = primal
         self.tangent = tangent
         self._aval = None
@@ -237,7 +229,7 @@ class JVPTrace(core.Trace):
     transform_name = "jvp (differentiation)"
 
     def process_primitive(self, primitive, args, params):
-        primals, tangents = _primals_and_tangents(self, JVPTracer, args)
+        primals, tangents = self.unpack(JVPTracer, args)
         if all(t is None for t in tangents):
             return self.parent.process_primitive(primitive, primals, params)
         rule = jvp_rules.get(primitive)
@@ -249,28 +241,12 @@ class JVPTrace(core.Trace):
         return primal_out if tangent_out is None else JVPTracer(self, primal_out, tangent_out)
 
 
-def _primals_and_tangents(trace, tracer_type, values):
-    """The primal and tangent of each value: ``trace``'s tracers (of ``tracer_type``) are
-    unpacked, other values are primals with a zero (``None``) tangent."""
-    primals, tangents = [], []
-    for x in values:
-        if type(x) is tracer_type and x._trace is trace:
-            primals.append(x.primal)
-            tangents.append(x.tangent)
-        else:
-            if isinstance(x, core.Tracer):
-                trace.check_foreign(x)
-            primals.append(x)
-            tangents.append(None)
-    return primals, tangents
-
-
 def jvp_flat(flat_function, primals, tangents):
     """Primal and tangent outputs of ``flat_function``; ``None`` tangents are zero."""
     with core.new_trace(JVPTrace) as trace:
         inputs = [p if t is None else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
         outputs = flat_function(*inputs)
-        return _primals_and_tangents(trace, JVPTracer, outputs)
+        return trace.unpack(JVPTracer, outputs)
 
 
 # --- linearization --------------------------------------------------------------------
@@ -296,13 +272,13 @@ class LinearizeTrace(PartialEvalTrace):
 
     def process_primitive(self, primitive, args, params):
         for x in args:
-            if type(x) is LinearizeTracer and x._trace is self:
+            if type(x) is LinearizeTracer and x.owner is self:
                 return self.linearize(primitive, args, params)
         return PartialEvalTrace.process_primitive(self, primitive, args, params)
 
     def linearize(self, primitive, args, params):
         """Apply the JVP rule of ``primitive``: its primal now, its tangent recorded."""
-        primals, tangents = _primals_and_tangents(self, LinearizeTracer, args)
+        primals, tangents = self.unpack(LinearizeTracer, args)
         scaled = scaled_rules.get(primitive)
         if scaled is not None:
             primal_out, tangent_out = self.linearize_scaled(primitive, primals, tangents, params,
@@ -328,15 +304,15 @@ class LinearizeTrace(PartialEvalTrace):
                                           self.apply_linear)
 
     def apply_linear(self, name, tangent, other):
-        """``ARITHMETIC.<name>(tangent, other)`` (or of ``tangent`` alone), recorded as one
+        """The tangent arithmetic ``name`` of ``(tangent, other)`` (or of ``tangent`` alone), recorded as one
         equation when the operands are a recorded tangent and a value of its shape and dtype
         (what :meth:`linearize_scaled` meets); anything else goes through the lax function."""
-        if type(tangent) is StagingTracer and tangent._trace is self:
+        if type(tangent) is StagingTracer and tangent.owner is self:
             aval = tangent.aval
             inputs = [tangent.variable]
             if other is not None:
                 kind = type(other)
-                if kind is StagingTracer and other._trace is self:
+                if kind is StagingTracer and other.owner is self:
                     other_aval, atom = other.aval, other.variable
                 elif kind in dtypes.FLOAT_SCALAR_TYPES:
                     other_aval = core.get_aval(other)
@@ -352,7 +328,7 @@ class LinearizeTrace(PartialEvalTrace):
                     aval = other_aval
                 inputs.append(atom)
             output = Var(aval)
-            self.equations.append(Equation(getattr(ARITHMETIC, name + "_p"), inputs, [output], {}))
+            self.equations.append(Equation(_ARITHMETIC[name][1], inputs, [output], {}))
             return StagingTracer(self, output)
         return _apply_arithmetic(name, tangent, other)
 
@@ -369,8 +345,7 @@ def linearize_flat(flat_function, primals):
         tangent_inputs = [trace.new_input(tangent_aval(core.get_aval(p))) for p in primals]
         inputs = [p if not dtypes.is_inexact(t.aval.dtype) else LinearizeTracer(trace, p, t)
                   for p, t in zip(primals, tangent_inputs)]
-        primals_out, tangents_out = _primals_and_tangents(trace, LinearizeTracer,
-                                                          flat_function(*inputs))
+        primals_out, tangents_out = trace.unpack(LinearizeTracer, flat_function(*inputs))
         zero_outputs = [t is None for t in tangents_out]
         tangents_out = [instantiate(t, p) for t, p in zip(tangents_out, primals_out)]
         linear_ir = trace.to_ir(tangent_inputs, tangents_out)
@@ -429,7 +404,7 @@ def backward_pass(linear_ir, cotangents_out, inputs=None):
                 continue
         rule = transpose_rules.get(primitive)
         if rule is None:
-            raise TypeError(at_user_line(
+            raise MissingRuleError(primitive, "transpose", (
                 f"cannot transpose: the function is not linear in its inputs, '"
                 f"{primitive.name}' is applied to a value that depends on them. "
                 "linear_transpose takes linear functions only (vjp and grad linearize first)"))
@@ -452,8 +427,6 @@ def _read(env, atom):
 def _split_equation(equation, linear_inputs, env):
     """Run the known part of ``equation`` now (into ``env``); return the equations of its
     linear rest, which read the residuals from ``env``."""
-    from functrans.ir import IR, Equation, eval_ir
-    from functrans.transforms.partial_eval import partial_eval_ir
     in_vars = [Var(a.aval) for a in equation.inputs]
     single = IR([], [], in_vars, [Equation(equation.primitive, in_vars, equation.outputs,
                                             equation.params)], equation.outputs)
@@ -487,12 +460,56 @@ def _split_equation(equation, linear_inputs, env):
                       [substitution.setdefault(v, Var(v.aval)) for v in e.outputs], e.params)
              for e in unknown_ir.equations]
     if passthrough:
-        from functrans.lax.shapes import reshape_p
         for target, source in passthrough:
             source = substitution.get(source, source) if type(source) is Var else source
-            parts.append(Equation(reshape_p, [source], [target],
+            parts.append(Equation(tangent_arithmetic.reshape_p, [source], [target],
                                   {"new_sizes": tuple(target.aval.shape)}))
     return parts
+
+
+def _call_params(params, call, prefix):
+    """A call-like primitive's parameters for a new sub-IR ``call``; its ``name``, if it has
+    one, says which transform made it (``jvp_f``)."""
+    params = dict(params, call=call)
+    if "name" in params:
+        params["name"] = f"{prefix}_{params['name']}"
+    return params
+
+
+def defcall(primitive):
+    """The JVP and transpose rules of a call-like primitive (one holding a sub-IR
+    ``params["call"]``: jit_call, checkpoint): the rule applied to the sub-IR, bound again as
+    ``primitive`` (as JAX's ``call_transpose``)."""
+    def jvp_rule(primals, tangents, **params):
+        call = params["call"]
+        jvp_call, arguments = jvp_of_call(call, primals, tangents)
+        results = primitive.bind(*arguments, **_call_params(params, jvp_call, "jvp"))
+        count = len(call.out_vars)
+        return results[:count], results[count:]
+
+    def transpose_rule(cotangents, *inputs, **params):
+        call = params["call"]
+        linear = [is_undefined(x) for x in inputs]
+        known = [x for x in inputs if not is_undefined(x)]
+        cotangents = [zeros_like_aval(aval) if c is None else c
+                      for c, aval in zip(cotangents, call.out_avals)]
+
+        def transposed(*known_and_cotangents):
+            known_values = iter(known_and_cotangents[:len(known)])
+            full = [x if is_linear else next(known_values) for x, is_linear in zip(inputs, linear)]
+            cotangents_in = backward_pass(call, list(known_and_cotangents[len(known):]), full)
+            return [instantiate(c, zeros_like_aval(x.aval))
+                    for c, x, is_linear in zip(cotangents_in, inputs, linear) if is_linear]
+
+        arguments = known + cotangents
+        transposed_ir, consts = trace_to_ir(
+            transposed, [core.get_aval(a) for a in arguments]).hoist_consts()
+        results = iter(primitive.bind(*consts, *arguments,
+                                      **_call_params(params, transposed_ir, "transpose")))
+        return [next(results) if is_linear else None for is_linear in linear]
+
+    jvp_rules[primitive] = jvp_rule
+    transpose_rules[primitive] = transpose_rule
 
 
 def jvp_of_call(call, primals, tangents):
@@ -502,8 +519,6 @@ def jvp_of_call(call, primals, tangents):
     ``arguments`` (the primals and the nonzero tangents), and returns the
     outputs followed by their tangents.
     """
-    from functrans.ir import eval_ir
-    from functrans.tracing import trace_to_ir
     differentiable = [t is not None for t in tangents]
 
     def outputs_and_tangents(*primals_and_tangents):

@@ -5,19 +5,30 @@ the arguments' pytree structure, shapes, dtypes and static values (one
 flatten and one dictionary look-up) and calls it. Called under another
 transform, it binds the ``jit_call`` primitive holding its IR, so
 ``grad(jit(f))`` and ``vmap(jit(f))`` transform the IR and compile the result.
+
+Execution is tiered: a new signature is traced and optimised, and its first call runs
+the optimised IR on the NumPy interpreter at once; numba compiles the kernel on a
+background thread meanwhile, and calls switch to it when it is ready. Results differ
+between the tiers by rounding at most. ``config.background_compile = False``
+(``FUNCTRANS_BACKGROUND_COMPILE=0``) compiles before the first call instead: every call
+then runs the kernel, bitwise reproducibly.
 """
 import functools
 import inspect
 import keyword
 import logging
+import re
 import sys
+import threading
 import time
+import warnings
 
 import numpy as np
 
 from functrans import core, tree
 from functrans.config import config
 from functrans.errors import at_user_line
+from functrans.lowering import rules as lowering_rules
 from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
@@ -30,34 +41,193 @@ jit_call_p = core.Primitive("jit_call", multiple_results=True)
 jit_call_p.def_abstract_eval(lambda *avals, call, name: call.out_avals)
 
 
-# --- compiled IRs ---------------------------------------------------------------------
+# --- compiled IRs: two tiers ---------------------------------------------------------
+
+class KernelCompileWarning(RuntimeWarning):
+    """A jitted function's numba kernel failed to compile; its calls run on the interpreter."""
+
 
 class CompiledIR:
-    """An IR compiled to a numba function, with NumPy values in and out."""
+    """An IR with its two tiers: the NumPy interpreter, and its numba kernel.
+
+    The optimised IR runs on the interpreter (each primitive's NumPy implementation) until
+    the kernel is ready. The kernel is compiled by :meth:`build`: synchronously, or on the
+    compile thread (functrans.lowering.background) after the first interpreted call, as
+    ``config.background_compile`` says. When it is ready, the callbacks registered with
+    :meth:`when_ready` run (jit's cache switches to the kernel's runner). A kernel that
+    fails to compile leaves the interpreter in place and is announced by one
+    KernelCompileWarning.
+    """
 
     def __init__(self, ir, name):
-        from functrans.lowering import emitters  # noqa: F401  (registers the emitters)
-        from functrans.lowering.codegen import generate_functions
-        from functrans.lowering.compile import compile_module, module_source
+        from functrans.lowering.codegen import check_rules
         from functrans.lowering.optimize import optimize
-        started = time.perf_counter()
         self.ir = ir
+        self.name = name
         self.optimized_ir = optimize(ir)
-        self.functions = generate_functions(self.optimized_ir, _identifier(name))
-        self.source = module_source(self.functions, cache=config.disk_cache)
-        self.dispatcher, self.key = compile_module(self.functions)
-        self.trace_seconds = time.perf_counter() - started
+        check_rules(self.optimized_ir)
         self.scalar_inputs = [i for i, aval in enumerate(ir.in_avals) if not aval.shape]
         self.out_types = [aval.dtype.type if not aval.shape else None for aval in ir.out_avals]
         self.scalar_outputs = any(t is not None for t in self.out_types)
         self.convert_outputs = _output_converter(self.out_types)
+        self.functions = self.dispatcher = self.key = self.failure = None
+        self._source = None
+        #: True once the kernel is ready (set last, after the dispatcher)
         self.compiled = False
+        self.from_disk = False
+        #: seconds numba took (compiling, or loading from the disk cache)
+        self.compile_seconds = None
+        #: time.perf_counter() when the kernel became ready
+        self.ready_at = None
+        self._lock = threading.RLock()
+        self._done = threading.Event()
+        self._requested = False
+        self._warned = False
+        self._on_ready = []
+
+    @property
+    def source(self):
+        """The generated module's source."""
+        return self._generate()
+
+    def _generate(self):
+        if self._source is None:
+            from functrans.lowering.codegen import generate_functions
+            from functrans.lowering.compile import module_source
+            self.functions = generate_functions(self.optimized_ir, _identifier(self.name))
+            self._source = module_source(self.functions, cache=config.disk_cache)
+        return self._source
 
     def __call__(self, *args):
+        if self.compiled:
+            return self._run_kernel(args)
+        if not config.background_compile:
+            self.build(args)
+            return self._run_kernel(args)
+        outputs = self.interpret(args)
+        self.request(args)
+        return outputs
+
+    def _run_kernel(self, args):
         if self.scalar_inputs:
             args = self._scalars_in(args)
-        outputs = self.dispatcher(*args) if self.compiled else self._first_call(args)
-        return self.convert_outputs(outputs)
+        return self.convert_outputs(self.dispatcher(*args))
+
+    def interpret(self, args):
+        """The outputs of the optimised IR on ``args``, evaluated by NumPy, as the kernel
+        gives them: arrays of the output types, NumPy scalars for 0-d outputs."""
+        from functrans.ir import eval_ir
+        values = eval_ir(self.optimized_ir, *args)
+        outputs = []
+        for value, aval in zip(values, self.ir.out_avals):
+            if not aval.shape:
+                outputs.append(aval.dtype.type(value))
+            else:
+                value = np.asarray(value, dtype=aval.dtype)
+                # A view of an input or a read-only broadcast: the kernel returns a fresh array.
+                outputs.append(value if value.flags.writeable and value.base is None
+                               and not any(value is a for a in args) else value.copy())
+        return outputs
+
+    def request(self, args):
+        """Have the kernel compiled on the compile thread for ``args``' types (once); warn
+        here, once, if that compile failed."""
+        if self._requested:
+            if self.failure is not None and not self._warned:
+                self._warn()
+            return
+        with self._lock:
+            if self._requested:
+                return
+            self._requested = True
+        from functrans.lowering import background
+        background.submit(functools.partial(self._build_in_background, args))
+        _precompile_support_code_once()
+
+    def _build_in_background(self, args):
+        try:
+            self.build(args)
+        except Exception as error:  # kept, announced at the next call; compile() raises it
+            self.failure = error
+            logger.warning("functrans.jit: the kernel of %s failed to compile: %s",
+                           self.name, self.failure_reason())
+        finally:
+            self._done.set()
+
+    def build(self, args):
+        """Generate, load and compile the kernel for the types of ``args`` (once; an
+        earlier failure is raised again)."""
+        with self._lock:
+            if self.compiled:
+                return
+            if self.failure is not None:
+                raise self.failure
+            from functrans.lowering.compile import compile_for, compile_module, \
+                discard_and_recompile
+            self._generate()
+            started = time.perf_counter()
+            self.dispatcher, self.key = compile_module(self.functions)
+            if self.scalar_inputs:
+                args = self._scalars_in(args)
+            try:
+                compile_for(self.dispatcher, args)
+            except Exception:
+                if not config.disk_cache:
+                    raise
+                # A cache entry that cannot be loaded (corrupt, or from another setup) is
+                # rebuilt, never trusted; a genuine error recurs and is raised from here.
+                self.dispatcher = discard_and_recompile(self.functions, self.key)
+                compile_for(self.dispatcher, args)
+            self.from_disk = sum(self.dispatcher.stats.cache_hits.values()) > 0
+            self.ready_at = time.perf_counter()
+            self.compile_seconds = self.ready_at - started
+            self.compiled = True
+            callbacks, self._on_ready = self._on_ready, []
+        for callback in callbacks:
+            callback()
+        self._done.set()
+
+    def when_ready(self, callback):
+        """Call ``callback()`` when the kernel is ready (now, if it is)."""
+        with self._lock:
+            if not self.compiled:
+                self._on_ready.append(callback)
+                return
+        callback()
+
+    def wait(self, args):
+        """Block until the kernel is ready (compiling it here if nobody asked for it yet);
+        raise its compile error if it failed."""
+        if not self._requested:
+            self.build(args)
+        self._done.wait()
+        if self.failure is not None:
+            raise self.failure
+
+    def failure_reason(self):
+        """The compile error, with the primitives whose generated code numba rejected."""
+        from functrans.lowering.codegen import primitives_at_line
+        text = str(self.failure).strip()
+        where = None
+        if self._source is not None:
+            line = _failing_line(text, self._source)
+            where = line and primitives_at_line(self._source, line)
+        # numba's first line names its pipeline stage; the line after it says what failed.
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not
+                 line.startswith(("Failed in ", "During: "))]
+        reason = f"{type(self.failure).__name__}: {lines[0] if lines else text}"
+        return f"in the code of primitives {where}: {reason}" if where else reason
+
+    def _warn(self):
+        with self._lock:
+            if self._warned:
+                return
+            self._warned = True
+        warnings.warn(
+            f"functrans.jit: the numba kernel of {self.name} failed to compile "
+            f"({self.failure_reason()}); its calls keep running on the NumPy interpreter "
+            "(same results, slower). With functrans.config.background_compile = False the "
+            "error is raised instead.", KernelCompileWarning, stacklevel=4)
 
     def runner(self, consts, out_tree, leaf_keys):
         """A call of this kernel specialised to one signature: the jit cache's entry."""
@@ -83,29 +253,29 @@ class CompiledIR:
                 converted[i] = args[i][()]
         return args if converted is None else converted
 
-    def _first_call(self, args):
-        from functrans.lowering.compile import discard_and_recompile
-        started = time.perf_counter()
-        try:
-            outputs = self.dispatcher(*args)
-        except Exception:
-            if not config.disk_cache or self.dispatcher.signatures:
-                # Compiled (or loaded) fine and raised while running, as eager mode would
-                # (an index out of bounds): the kernel is good, the error is the user's.
-                self._finish_first_call(started)
-                raise
-            # A cache entry that cannot be loaded (corrupt, or from another setup) is
-            # rebuilt, never trusted; a genuine error recurs and is raised from here.
-            self.dispatcher = discard_and_recompile(self.functions, self.key)
-            outputs = self.dispatcher(*args)
-        self._finish_first_call(started)
-        return outputs
 
-    def _finish_first_call(self, started):
-        self.compile_seconds = time.perf_counter() - started
-        self.compiled = bool(self.dispatcher.signatures)
-        self.from_disk = sum(self.dispatcher.stats.cache_hits.values()) > 0
+@functools.cache
+def _precompile_support_code_once():
+    """The first background compile also has the compile thread, when it has no kernel to
+    compile, build the support code every kernel links (once per cache directory)."""
+    from functrans import precompile
+    precompile.precompile_when_idle()
 
+
+def _failing_line(error_text, source):
+    """The line (1-based) of generated ``source`` that numba's ``error_text`` points at: the
+    line it names, or else the first line of the generated functions holding a name the
+    error quotes (numba's NameError has no location). None if neither is found."""
+    located = re.search(r"kernel_[0-9a-f]+(?:\.py)?>?\", line (\d+)", error_text)
+    if located:
+        return int(located.group(1))
+    lines = source.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.startswith("def ")), len(lines))
+    for quoted in re.findall(r"'([A-Za-z_][A-Za-z0-9_.]*)'", error_text):
+        for number in range(first, len(lines)):
+            if re.search(rf"\b{re.escape(quoted)}\b", lines[number]):
+                return number + 1
+    return None
 
 def _output_converter(out_types):
     """Outputs as NumPy values: numba returns 0-d results as Python numbers."""
@@ -143,11 +313,18 @@ def _identifier(name):
 _compiled_irs = {}
 
 
+_compiled_irs_lock = threading.Lock()
+
+
 def compiled(ir, name):
+    """The CompiledIR of ``ir`` (one per IR, whichever thread asks first makes it)."""
     entry = _compiled_irs.get(id(ir))
     if entry is None or entry.ir is not ir:
-        check_compilable_dtypes(ir, name)
-        entry = _compiled_irs[id(ir)] = CompiledIR(ir, name)
+        with _compiled_irs_lock:
+            entry = _compiled_irs.get(id(ir))
+            if entry is None or entry.ir is not ir:
+                check_compilable_dtypes(ir, name)
+                entry = _compiled_irs[id(ir)] = CompiledIR(ir, name)
     return entry
 
 
@@ -157,13 +334,6 @@ def _jit_call_impl(*args, call, name):
 
 
 # --- jit_call under the other transforms --------------------------------------------
-
-def _jit_call_jvp(primals, tangents, *, call, name):
-    jvp_call, arguments = ad.jvp_of_call(call, primals, tangents)
-    results = jit_call_p.bind(*arguments, call=jvp_call, name=f"jvp_{name}")
-    count = len(call.out_vars)
-    return results[:count], results[count:]
-
 
 def _jit_call_partial_eval(trace, args, params):
     call, name = params["call"], params["name"]
@@ -182,36 +352,10 @@ def _jit_call_partial_eval(trace, args, params):
     return [next(unknown_results) if unknown else next(known_outputs) for unknown in unknown_outputs]
 
 
-def _jit_call_transpose(cotangents, *inputs, call, name):
-    linear = [ad.is_undefined(x) for x in inputs]
-    known = [x for x in inputs if not ad.is_undefined(x)]
-    out_avals = call.out_avals
-    cotangents = [ad.zeros_like_aval(aval) if c is None else c for c, aval in zip(cotangents, out_avals)]
-
-    def transposed(*known_and_cotangents):
-        known_values = iter(known_and_cotangents[:len(known)])
-        full = [x if is_linear else next(known_values) for x, is_linear in zip(inputs, linear)]
-        cotangents_in = ad.backward_pass(call, list(known_and_cotangents[len(known):]), full)
-        return [ad.instantiate(c, ad.zeros_like_aval(x.aval))
-                for c, x, is_linear in zip(cotangents_in, inputs, linear) if is_linear]
-
-    arguments = known + cotangents
-    transposed_ir, consts = trace_to_ir(transposed, [core.get_aval(a) for a in arguments]).hoist_consts()
-    results = iter(jit_call_p.bind(*consts, *arguments, call=transposed_ir, name=f"transpose_{name}"))
-    return [next(results) if is_linear else None for is_linear in linear]
-
-
-def _jit_call_batch(values, batch_axes, *, call, name):
-    size = vmap.batch_size(values, batch_axes)
-    batched_ir, consts = vmap.batch_ir(call, batch_axes, size)
-    out = jit_call_p.bind(*consts, *values, call=batched_ir, name=f"vmap_{name}")
-    return out, [0] * len(out)
-
-
-ad.jvp_rules[jit_call_p] = _jit_call_jvp
-ad.transpose_rules[jit_call_p] = _jit_call_transpose
+ad.defcall(jit_call_p)
 partial_eval_rules[jit_call_p] = _jit_call_partial_eval
-vmap.batch_rules[jit_call_p] = _jit_call_batch
+vmap.defcall(jit_call_p)
+lowering_rules.INLINED.add(jit_call_p)
 
 
 # --- the user-facing function ------------------------------------------------------------
@@ -236,15 +380,39 @@ _SINGLE_LEAF = tree.structure(0)
 
 
 class Lowered:
-    """What runs for one signature: the traced IR, the optimised IR and the generated source."""
+    """What runs for one signature: the traced IR, the optimised IR and the generated source.
 
-    def __init__(self, compiled_ir):
+    ``compile()`` waits for the numba kernel (compiling it now if no call asked for it):
+    after it, calls with this signature run the kernel.
+
+    >>> import numpy as np, functrans.numpy as fnp
+    >>> f = jit(lambda x: fnp.sin(x) * 2.0)
+    >>> compiled = f.lower(np.zeros(3)).compile()
+    >>> compiled(np.zeros(3)).tolist()
+    [0.0, 0.0, 0.0]
+    """
+
+    def __init__(self, compiled_ir, function, arguments):
         self.ir = compiled_ir.ir
         self.optimized_ir = compiled_ir.optimized_ir
-        self.source = compiled_ir.source
+        self._compiled_ir = compiled_ir
+        self._function = function
+        self._arguments = arguments
+
+    @property
+    def source(self):
+        return self._compiled_ir.source
 
     def as_text(self):
         return self.source
+
+    def compile(self):
+        """Wait until the kernel is ready (raise its compile error if it failed); ``self``."""
+        self._compiled_ir.wait(self._arguments)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self._function(*args, **kwargs)
 
 
 class JittedFunction:
@@ -274,6 +442,7 @@ class JittedFunction:
         self._signatures = []
         #: the compiled kernels, one per signature, in the order they were compiled
         self.kernels = []
+        self._lock = threading.RLock()  # one trace and one kernel per signature
 
     def __reduce__(self):
         """Pickled as the function and its static settings, at any time: compiled state is
@@ -291,7 +460,7 @@ class JittedFunction:
         return (JittedFunction, (self._function, self._static_argnums, self._static_argnames))
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self._has_static and core._state.trace is core.EVAL_TRACE:
+        if not kwargs and not self._has_static and core.trace_state.trace is core.EVAL_TRACE:
             # The common call: plain arrays and numbers, keyed without flattening a pytree.
             try:
                 run = self._flat_runners.get(tuple(map(_plain_leaf_key, args)))
@@ -361,16 +530,15 @@ class JittedFunction:
     def _call(self, args, kwargs):
         key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
         traced_inputs = any(isinstance(x, core.Tracer) for x in leaves)
-        if core._state.trace is not core.EVAL_TRACE or traced_inputs:
+        if core.trace_state.trace is not core.EVAL_TRACE or traced_inputs:
             ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
             outputs = jit_call_p.bind(*consts, *leaves, call=ir, name=self.__name__)
             return tree.unflatten(out_tree, outputs)
         run = self._entries.get(key)
         if run is None:
-            run = self._compile(key, leaves, rebuild, static, static_kwargs, len(args))
-            if key[2] == () and len(leaves) == len(args) and all(
-                    leaf is arg for leaf, arg in zip(leaves, args)):
-                self._flat_runners[key[1]] = run
+            flat = key[2] == () and len(leaves) == len(args) and all(
+                leaf is arg for leaf, arg in zip(leaves, args))
+            run = self._compile(key, leaves, rebuild, static, static_kwargs, len(args), flat)
         return run(leaves)
 
     def _check_leaves(self, leaves, dynamic, static):
@@ -426,27 +594,51 @@ class JittedFunction:
             self._traced[key] = traced
         return traced
 
-    def _compile(self, key, leaves, rebuild, static, static_kwargs, count):
-        started = time.perf_counter()
-        ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, count)
-        kernel = compiled(ir, self.__name__)
-        self.kernels.append(kernel)
-        reason = self._reason(key)
-        self._signatures.append(key)
-        try:
-            kernel(*consts, *leaves)  # compiles now, so the log can say how long it took
-        except Exception:
-            if kernel.compiled:  # the input raised (an index out of bounds), not the compile
-                self._entries[key] = kernel.runner(consts, out_tree, key[1])
-            raise
+    def _compile(self, key, leaves, rebuild, static, static_kwargs, count, flat):
+        """The runner of a new signature: the kernel's, or the interpreter's until the
+        kernel compiled in the background is ready (then the entry is switched)."""
+        with self._lock:
+            run = self._entries.get(key)
+            if run is not None:
+                return run
+            started = time.perf_counter()
+            ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, count)
+            kernel = compiled(ir, self.__name__)
+            self.kernels.append(kernel)
+            reason = self._reason(key)
+            self._signatures.append(key)
+            if kernel.compiled or not config.background_compile:
+                kernel.build([*consts, *leaves])
+                self._log_ready(kernel, key, reason, started, "compiled before the first call")
+                run = kernel.runner(consts, out_tree, key[1])
+            else:
+                def run(leaves):
+                    return tree.unflatten(out_tree, kernel(*consts, *leaves))
+
+                def switch():
+                    self._switch(key, kernel.runner(consts, out_tree, key[1]), flat)
+                    self._log_ready(kernel, key, reason, started, "calls ran on the interpreter "
+                                    "until now")
+                kernel.when_ready(switch)
+            self._entries[key] = run
+            if flat:
+                self._flat_runners[key[1]] = run
+            return run
+
+    def _switch(self, key, run, flat):
+        with self._lock:
+            self._entries[key] = run
+            if flat:
+                self._flat_runners[key[1]] = run
+
+    def _log_ready(self, kernel, key, reason, started, tier):
         if config.log_compiles:
             logger.warning(
-                "functrans.jit compiled %s for %s (%s) in %.3f s (%s); generated source:\n%s",
-                self.__name__, _format_signature(key), reason, time.perf_counter() - started,
+                "functrans.jit compiled %s for %s (%s): kernel ready %.3f s after the call "
+                "(%s in %.3f s; %s); generated source:\n%s",
+                self.__name__, _format_signature(key), reason, kernel.ready_at - started,
                 "loaded from the disk cache" if kernel.from_disk else "compiled by numba",
-                kernel.source)
-        run = self._entries[key] = kernel.runner(consts, out_tree, key[1])
-        return run
+                kernel.compile_seconds, tier, kernel.source)
 
     def _reason(self, key):
         if not self._signatures:
@@ -465,8 +657,8 @@ class JittedFunction:
     def lower(self, *args, **kwargs):
         """The traced IR, optimised IR and generated source for these arguments."""
         key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
-        ir, _, _ = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
-        return Lowered(compiled(ir, self.__name__))
+        ir, consts, _ = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
+        return Lowered(compiled(ir, self.__name__), self, [*consts, *leaves])
 
 
 def _snapshot(consts):

@@ -5,6 +5,8 @@ tangents). A primitive with no unknown input runs at once under the parent
 trace; one with an unknown input is recorded as an equation, its known
 inputs captured as constants (the residuals of the linear IR).
 """
+from functrans import core
+from functrans.ir import eval_ir
 from functrans.tracing import StagingTrace, StagingTracer
 
 #: primitive -> rule(trace, args, params) for primitives whose known part must be
@@ -28,7 +30,7 @@ class PartialEvalTrace(StagingTrace):
 
     def process_primitive(self, primitive, args, params):
         for x in args:
-            if type(x) is StagingTracer and x._trace is self:
+            if type(x) is StagingTracer and x.owner is self:
                 break
         else:
             # Known: computed now. (Each trace sets the current trace itself where it runs a
@@ -59,7 +61,7 @@ class PartialEvalTrace(StagingTrace):
         return StagingTrace.process_primitive(self, primitive, args, params)
 
     def is_unknown(self, x):
-        return type(x) is StagingTracer and x._trace is self
+        return type(x) is StagingTracer and x.owner is self
 
 
 def partial_eval_ir(ir, unknown_inputs, force_unknown_outputs=None):
@@ -76,8 +78,6 @@ def partial_eval_ir(ir, unknown_inputs, force_unknown_outputs=None):
     equation is split by its primitive's own rule: a loop or branch inside the IR is split
     too, not moved whole to the unknown side.
     """
-    from functrans import core
-    from functrans.ir import eval_ir
     forced = force_unknown_outputs or [False] * len(ir.out_vars)
     with core.new_trace(StagingTrace) as known_trace:
         known_inputs = [known_trace.new_input(v.aval) for v, u in zip(ir.in_vars, unknown_inputs)

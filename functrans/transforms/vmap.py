@@ -6,10 +6,14 @@ unbatched: no copies unless an operation needs one). A batching rule maps
 the values and their batch axes to the output and its batch axis.
 """
 import functools
+import inspect
+import operator
 
 from functrans import core, tree
 from functrans.errors import ConcretizationError, MissingRuleError, at_user_line
-from functrans.tracing import flatten_function
+from functrans.ir import eval_ir
+from functrans.tangent_arithmetic import broadcast_in_dim, transpose
+from functrans.tracing import flatten_function, trace_to_ir
 from functrans.validation import check_axes
 
 #: primitive -> rule(values, batch_axes, **params) -> (output, output_batch_axis)
@@ -20,21 +24,19 @@ batch_rules = {}
 # --- helpers ----------------------------------------------------------------------------
 
 def move_axis(x, source, destination):
-    from functrans import lax
     if source == destination:
         return x
     ndim = core.get_aval(x).ndim
     order = [d for d in range(ndim) if d != source]
     order.insert(destination, source)
-    return lax.transpose(x, order)
+    return transpose(x, order)
 
 
 def batched_at_front(x, batch_axis, size):
     """``x`` with its batch axis first, broadcast along a new first axis if unbatched."""
-    from functrans import lax
     if batch_axis is None:
         aval = core.get_aval(x)
-        return lax.broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
+        return broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
     return move_axis(x, batch_axis, 0)
 
 
@@ -64,13 +66,27 @@ def defbroadcasting(primitive):
     batch_rules[primitive] = rule
 
 
+def defcall(primitive):
+    """The batching rule of a call-like primitive (one holding a sub-IR ``params["call"]``):
+    the sub-IR batched, bound again as ``primitive``, every output batched at 0."""
+    def rule(values, batch_axes, **params):
+        size = batch_size(values, batch_axes)
+        batched_ir, consts = batch_ir(params["call"], batch_axes, size)
+        params = dict(params, call=batched_ir)
+        if "name" in params:
+            params["name"] = f"vmap_{params['name']}"
+        out = primitive.bind(*consts, *values, **params)
+        return out, [0] * len(out)
+    batch_rules[primitive] = rule
+
+
 def defaxes_shifted(primitive, *axis_params, result_axis=0):
     """Batch axis moved to the front of every operand; axis parameters shifted past it."""
     def rule(values, batch_axes, **params):
         size = batch_size(values, batch_axes)
         values = [batched_at_front(x, a, size) for x, a in zip(values, batch_axes)]
         for name in axis_params:
-            params[name] = _shift(params[name])
+            params[name] = shift_axes(params[name])
         out = primitive.bind(*values, **params)
         if primitive.multiple_results:
             return out, [result_axis] * len(out)
@@ -78,7 +94,8 @@ def defaxes_shifted(primitive, *axis_params, result_axis=0):
     batch_rules[primitive] = rule
 
 
-def _shift(axes):
+def shift_axes(axes):
+    """Axis numbers (an int or a tuple) moved up by one, past a batch axis put in front."""
     if isinstance(axes, int):
         return axes + 1
     return tuple(a + 1 for a in axes)
@@ -88,9 +105,10 @@ def _shift(axes):
 
 class BatchTracer(core.Tracer):
     __slots__ = ("value", "batch_axis")
+    parts = operator.attrgetter("value", "batch_axis")
 
     def __init__(self, trace, value, batch_axis):
-        self._trace = trace
+        self.owner = trace
         self.value = value
         self.batch_axis = batch_axis
 
@@ -116,20 +134,8 @@ class BatchTrace(core.Trace):
         self.axis_size = axis_size
 
     def process_primitive(self, primitive, args, params):
-        values = []
-        batch_axes = []
-        batched = False
-        for x in args:
-            if type(x) is BatchTracer and x._trace is self:
-                values.append(x.value)
-                batch_axes.append(x.batch_axis)
-                batched = True
-            else:
-                if isinstance(x, core.Tracer):
-                    self.check_foreign(x)
-                values.append(x)
-                batch_axes.append(None)
-        if not batched:
+        values, batch_axes = self.unpack(BatchTracer, args)
+        if batch_axes.count(None) == len(batch_axes):
             return self.parent.process_primitive(primitive, values, params)
         rule = batch_rules.get(primitive)
         if rule is None:
@@ -144,18 +150,7 @@ def vmap_flat(flat_function, values, batch_axes, axis_size):
     """Outputs of ``flat_function`` batched over ``axis_size``, and their batch axes (or None)."""
     with core.new_trace(BatchTrace, axis_size) as trace:
         inputs = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(values, batch_axes)]
-        outputs = flat_function(*inputs)
-        out_values, out_axes = [], []
-        for x in outputs:
-            if type(x) is BatchTracer and x._trace is trace:
-                out_values.append(x.value)
-                out_axes.append(x.batch_axis)
-            else:
-                if isinstance(x, core.Tracer):
-                    trace.check_foreign(x)
-                out_values.append(x)
-                out_axes.append(None)
-    return out_values, out_axes
+        return trace.unpack(BatchTracer, flat_function(*inputs))
 
 
 def vmap_flat_to(flat_function, values, batch_axes, axis_size, out_axis=0):
@@ -262,7 +257,6 @@ def _common_size(function, args, leaves, axes, axis_size):
 
 
 def _argument_names(function, count):
-    import inspect
     try:
         parameters = list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
@@ -274,8 +268,6 @@ def _argument_names(function, count):
 def batch_ir(call, batch_axes, size):
     """``call`` batched: inputs with a batch axis at ``batch_axes`` (None: unbatched), every
     output batched at 0. Returns ``(ir, consts)`` with the constants hoisted into inputs."""
-    from functrans.ir import eval_ir
-    from functrans.tracing import trace_to_ir
     avals = []
     for aval, axis in zip(call.in_avals, batch_axes):
         if axis is None:

@@ -1,4 +1,4 @@
-"""Functions with user-given derivatives, gradient stopping, and rematerialization.
+"""Functions with user-given derivatives, and rematerialization (checkpoint).
 
 ``custom_jvp``, ``custom_vjp`` and ``checkpoint`` each bind a call-like
 primitive holding the traced function as a sub-IR, with the user's rules as
@@ -9,14 +9,15 @@ import inspect
 
 import numpy as np
 
-from functrans import core, dtypes, tree
+from functrans import core, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, depends_on, eval_ir
-from functrans.tracing import flatten_function, trace_to_ir
+from functrans.lowering import rules as lowering_rules
+from functrans.tracing import fix_arguments, flatten_function, trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_rules
 
-__all__ = ["checkpoint", "custom_jvp", "custom_vjp", "stop_gradient"]
+__all__ = ["checkpoint", "custom_jvp", "custom_vjp"]
 
 
 def _call_primitive(name):
@@ -50,20 +51,16 @@ def _prepare_call(rule_holder, args, kwargs):
     leaves and structure, the traced body with its hoisted constants, its output structure."""
     args = _bind_arguments(rule_holder.function, args, kwargs)
     static, dynamic = _split_static(args, rule_holder.nondiff_argnums)
-    function = _with_static(rule_holder.function, static, rule_holder.nondiff_argnums, len(args))
+    function = fix_arguments(rule_holder.function, args,
+                             _dynamic_positions(args, rule_holder.nondiff_argnums))
     leaves, in_tree = tree.flatten((dynamic, {}))
     flat_function, out_tree = flatten_function(function, in_tree)
     call, consts = _trace_call(flat_function, leaves)
     return args, static, dynamic, leaves, in_tree, call, consts, out_tree()
 
 
-def _with_static(function, static, static_argnums, count):
-    def full_function(*dynamic):
-        dynamic = iter(dynamic)
-        static_values = iter(static)
-        return function(*[next(static_values) if i in static_argnums else next(dynamic)
-                          for i in range(count)])
-    return full_function
+def _dynamic_positions(args, static_argnums):
+    return [i for i in range(len(args)) if i not in static_argnums]
 
 
 # --- custom_jvp -------------------------------------------------------------------------
@@ -219,7 +216,8 @@ class custom_vjp:
                 f"{self.__name__}.defvjp(forward, backward)"))
         args, static, dynamic, leaves, in_tree, call, consts, out_treedef = _prepare_call(
             self, args, kwargs)
-        user_forward = _with_static(self.forward, static, self.nondiff_argnums, len(args))
+        user_forward = fix_arguments(self.forward, args,
+                                     _dynamic_positions(args, self.nondiff_argnums))
         user_backward = self.backward
         argument_avals = [core.get_aval(x) for x in leaves]
         residual_trees = []
@@ -294,15 +292,6 @@ def _checked_cotangents(cotangent, argument_tree, expected_avals, name, number):
     return checked
 
 
-# --- stop_gradient ----------------------------------------------------------------------
-
-def stop_gradient(x):
-    """``x``, with a zero derivative: differentiation treats it as a constant (any pytree)."""
-    from functrans import lax
-    return tree.map(lambda leaf: lax.stop_gradient(leaf)
-                    if dtypes.is_inexact(core.get_aval(leaf).dtype) else leaf, x)
-
-
 # --- checkpoint (rematerialization) -----------------------------------------------------
 
 checkpoint_p = _call_primitive("checkpoint")
@@ -326,16 +315,6 @@ def checkpoint(function):
     return checkpointed
 
 
-def _checkpoint_jvp(primals, tangents, *, call):
-    jvp_call, arguments = ad.jvp_of_call(call, primals, tangents)
-    results = checkpoint_p.bind(*arguments, call=jvp_call)
-    count = len(call.out_vars)
-    return results[:count], results[count:]
-
-
-ad.jvp_rules[checkpoint_p] = _checkpoint_jvp
-
-
 def _checkpoint_partial_eval(trace, args, params):
     # Known outputs are computed now; unknown ones are recorded as the whole (pruned) call on
     # the region's inputs, so the linear IR recomputes the region rather than storing it.
@@ -350,12 +329,10 @@ def _checkpoint_partial_eval(trace, args, params):
     return [next(staged) if u else next(known_values) for u in unknown_outputs]
 
 
-def _checkpoint_transpose(cotangents, *inputs, call):
-    return ad.backward_pass(call, cotangents, inputs)
-
-
+ad.defcall(checkpoint_p)
 partial_eval_rules[checkpoint_p] = _checkpoint_partial_eval
-ad.transpose_rules[checkpoint_p] = _checkpoint_transpose
+vmap.defcall(checkpoint_p)
+lowering_rules.INLINED.add(checkpoint_p)
 
 
 # --- batching: the sub-IR and the user's rules are batched together ----------------------
@@ -426,16 +403,9 @@ def _custom_vjp_call_batch(values, batch_axes, *, call, forward, backward, num_c
     return out, [0] * len(out)
 
 
-def _checkpoint_batch(values, batch_axes, *, call):
-    values, size = _all_at_front(values, batch_axes)
-    new_call, new_consts = _batched_call(call, size)
-    out = checkpoint_p.bind(*new_consts, *values, call=new_call)
-    return out, [0] * len(out)
-
-
 vmap.batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 vmap.batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
-vmap.batch_rules[checkpoint_p] = _checkpoint_batch
+lowering_rules.INLINED.update({custom_jvp_call_p, custom_vjp_call_p})
 
 
 def _custom_vjp_linear_jvp(primals, tangents, *, backward, num_residuals, out_avals):

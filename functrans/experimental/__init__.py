@@ -1,0 +1,1 @@
+"""Experimental APIs, as ``jax.experimental``: ``functrans.experimental.ode.odeint``."""
