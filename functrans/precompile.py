@@ -22,6 +22,11 @@ from functrans.config import config
 from functrans.lowering import disk_cache
 
 _DTYPES = ("float64", "float32")
+#: The support modules compiled ahead: the ones nearly every kernel calls. The LAPACK
+#: decompositions (lapack) and SciPy's special-function kernels (special_kernels) serve only
+#: programs that use them; they compile once per machine on first use instead of costing
+#: every installation a minute more here.
+MODULES = ("vecmath", "summation", "blas")
 
 
 def _signatures(numba):
