@@ -35,6 +35,8 @@ class Config:
         # jit: on a cache miss, run on the NumPy interpreter while numba compiles in the
         # background (True), or wait for the kernel (False: bitwise reproducible, benchmarks)
         "background_compile": ("FUNCTRANS_BACKGROUND_COMPILE", _env_flag, True),
+        # Kernels check every array index (numba's boundscheck): for debugging, slower.
+        "jit_boundscheck": ("FUNCTRANS_JIT_BOUNDSCHECK", _env_flag, False),
     }
 
     def __init__(self):

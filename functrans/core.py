@@ -17,6 +17,7 @@ import numpy as np
 from functrans import dtypes
 from functrans.config import config
 from functrans.errors import ConcretizationError, EscapedTracerError, at_user_line
+from functrans.validation import array_leaf, check_python_int
 
 
 class ShapedArray:
@@ -81,13 +82,20 @@ PYTHON_SCALAR_TYPES = tuple(_PYTHON_SCALAR_AVALS)
 _SCALAR_AVALS = dict(_PYTHON_SCALAR_AVALS)
 
 
+_INT64_BOUND = 1 << 63
+
+
 def get_aval(x):
     """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
     kind = type(x)
     if kind is np.ndarray:
+        if x.dtype.kind == "O":
+            array_leaf(x, "an argument")
         return ShapedArray(x.shape, x.dtype)
     aval = _SCALAR_AVALS.get(kind)
     if aval is not None:
+        if kind is int and not -_INT64_BOUND <= x < _INT64_BOUND:
+            check_python_int(x, "a value")
         return aval
     if isinstance(x, Tracer):
         return x.aval
@@ -96,8 +104,8 @@ def get_aval(x):
         if x.dtype.kind in "biufc":
             _SCALAR_AVALS[kind] = aval
         return aval
-    if isinstance(x, np.ndarray):
-        return ShapedArray(x.shape, x.dtype)
+    if isinstance(x, np.ndarray):  # a subclass: refused if it would lose information
+        return get_aval(array_leaf(x, f"an argument of type {type(x).__name__}"))
     raise TypeError(
         f"functrans cannot use a value of type {type(x).__name__} as an array: {x!r:.80}. "
         "Pass a NumPy array or a Python number (convert with numpy.asarray)."
@@ -186,13 +194,12 @@ class Trace:
 
     def run_under_parent(self, function, *args, **kwargs):
         """Run ``function`` with this trace's parent as the current trace."""
-        state = trace_state
-        previous = state.trace
-        state.trace = self.parent
+        previous = trace_state.trace
+        set_current_trace(self.parent)
         try:
             return function(*args, **kwargs)
         finally:
-            state.trace = previous
+            set_current_trace(previous)
 
 
 def escaped_tracer_error(tracer):
@@ -238,7 +245,8 @@ class DebugNansEvalTrace(EvalTrace):
                 # the one that made the NaN.
                 call.evaluate(*args)
             raise FloatingPointError(at_user_line(
-                f"debug_nans: the primitive '{primitive.name}' produced NaN"))
+                f"debug_nans: the primitive '{primitive.name}' produced NaN; guard its input "
+                "(functrans.numpy.where, clip) or turn debug_nans off to let NaN through"))
         return out
 
 
@@ -263,11 +271,21 @@ class _TraceState(threading.local):
 trace_state = _TraceState()
 
 
+def set_current_trace(trace):
+    """Make ``trace`` current in this thread.
+
+    The bottom trace (evaluation, or the NaN-checking evaluation of ``debug_nans``) is a
+    setting of the whole process: a thread at the bottom holds no trace of its own but
+    reads the class attribute, so a change of the setting reaches every thread at once.
+    """
+    if trace is EVAL_TRACE or trace is DEBUG_NANS_TRACE:
+        trace_state.__dict__.pop("trace", None)
+    else:
+        trace_state.trace = trace
+
+
 def _use_debug_nans(enabled):
-    bottom = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
-    if trace_state.trace in (EVAL_TRACE, DEBUG_NANS_TRACE):
-        trace_state.trace = bottom
-    _TraceState.trace = bottom
+    _TraceState.trace = DEBUG_NANS_TRACE if enabled else EVAL_TRACE
 
 
 config.watch("debug_nans", _use_debug_nans)
@@ -295,7 +313,7 @@ class new_trace:
         return self.trace
 
     def __exit__(self, *exc_info):
-        trace_state.trace = self.previous
+        set_current_trace(self.previous)
         self.trace.alive = False
 
 
@@ -343,20 +361,39 @@ class Tracer:
         return bool(self.concrete_value())
 
     def __int__(self):
-        return int(self.concrete_value())
+        return int(self.converted_value("int()"))
 
     def __float__(self):
-        return float(self.concrete_value())
+        return float(self.converted_value("float()"))
 
     def __complex__(self):
-        return complex(self.concrete_value())
+        return complex(self.converted_value("complex()"))
 
     def __index__(self):
         return int(self.concrete_value())
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self.concrete_value())
+        value = np.asarray(self.converted_value("numpy.asarray() (__array__)"))
         return value if dtype is None else value.astype(dtype)
+
+    def converted_value(self, conversion):
+        """The concrete value for a conversion to a Python number or NumPy array.
+
+        A floating value being transformed would lose its derivative (or its batch) in
+        the conversion, so it is refused even where the transform knows the value;
+        comparisons and ``bool`` still work, since a branch loses no derivative.
+        """
+        value = self.concrete_value()
+        if self.aval.dtype.kind in "fc":
+            raise ConcretizationError(conversion_message(self, conversion))
+        return value
+
+    def __setitem__(self, index, value):
+        raise TypeError(at_user_line(
+            f"a traced array {self.aval.str_short()} under {self.owner.transform_name} does "
+            "not support item assignment (x[i] = v): arrays being transformed are immutable. "
+            "Write x = x.at[i].set(v) (or x.at[i].add(v)); functrans.numpy.at(x)[i].set(v) "
+            "does the same and also works on NumPy arrays"))
 
     def __hash__(self):
         raise TypeError(
@@ -366,6 +403,17 @@ class Tracer:
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>({self.owner.transform_name})"
+
+
+def conversion_message(tracer, conversion):
+    return at_user_line(
+        f"{conversion} of a traced value {tracer.aval.str_short()} under "
+        f"{tracer.owner.transform_name}: the conversion would make it a constant and "
+        "silently drop its derivative (or its batch). Keep it an array: functrans.numpy "
+        "functions take it as it is; to change its dtype use x.astype(...) or "
+        "functrans.numpy.asarray(x, dtype); to mean a constant on purpose, use "
+        "functrans.stop_gradient(x)."
+    )
 
 
 def concretization_message(tracer):

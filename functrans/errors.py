@@ -51,7 +51,9 @@ class MissingRuleError(NotImplementedError):
         if explanation is None:
             explanation = (f"the primitive '{primitive}' has no {transform} rule, so functrans "
                            f"cannot apply {transform} to it. This is a gap in functrans; please "
-                           "report it.")
+                           "report it. Until it is filled, compute this part without "
+                           f"{transform}, or give the function a rule of your own with "
+                           "functrans.custom_jvp / custom_vjp.")
         super().__init__(at_user_line(explanation))
 
 

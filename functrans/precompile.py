@@ -12,12 +12,14 @@ compile (once per cache directory and functrans/numba/NumPy version).
 
 Run it where you install functrans (an image build, a CI step); it takes 20-60 s.
 """
+import contextlib
 import functools
 import os
 import sys
 import time
 
 from functrans.config import config
+from functrans.lowering import disk_cache
 
 _DTYPES = ("float64", "float32")
 #: The support modules compiled ahead: the ones nearly every kernel calls. The LAPACK
@@ -69,8 +71,10 @@ def steps(verbose=False):
                   f"{time.perf_counter() - begun:.2f} s", file=sys.stderr)
 
     def mark_done():
-        with open(marker_path(), "w") as file:
-            file.write("support code compiled\n")
+        # The directory may have become unusable meanwhile: then nothing is marked.
+        if disk_cache.usable_directory() is not None:
+            with contextlib.suppress(OSError), open(marker_path(), "w") as file:
+                file.write("support code compiled\n")
 
     return [functools.partial(compile_one, *signature)
             for signature in _signatures(_numba())] + [mark_done]
@@ -90,7 +94,7 @@ def precompile(verbose=False):
 def precompile_when_idle():
     """Have the compile thread precompile the support code between kernels, unless this
     cache directory holds it already (called by jit on its first background compile)."""
-    if not config.disk_cache:
+    if disk_cache.usable_directory() is None:  # off, or unusable (warned once)
         return
     from functrans.lowering import background
 

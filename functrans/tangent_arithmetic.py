@@ -15,6 +15,7 @@ import numpy as np
 
 from functrans import core, dtypes
 from functrans.errors import shape_error
+from functrans.validation import check_reduced_axes_not_empty
 
 #: dtype kinds an elementwise primitive takes
 FLOAT = "fc"
@@ -308,8 +309,12 @@ def reduced_shape(x, axes):
     return tuple(n for d, n in enumerate(x.shape) if d not in axes)
 
 
-def declare_reduction(name, numpy_reduce, kinds):
-    """A reduction primitive (parameter ``axes``) with its implementation and shape rule."""
+def declare_reduction(name, numpy_reduce, kinds, needs_elements=False):
+    """A reduction primitive (parameter ``axes``) with its implementation and shape rule.
+
+    ``needs_elements``: the reduction has no identity (max, min), so reducing a zero-size
+    operand over an empty axis is a ValueError, as in NumPy.
+    """
     primitive = core.Primitive(name)
     primitive.def_impl(lambda x, *, axes: numpy_reduce(x, axis=axes)[()])
 
@@ -317,6 +322,8 @@ def declare_reduction(name, numpy_reduce, kinds):
     def abstract_eval(x, *, axes):
         if x.dtype.kind not in kinds:
             raise shape_error(f"{name} does not take {x.str_short()}")
+        if needs_elements:
+            check_reduced_axes_not_empty(name, x, axes)
         return core.ShapedArray(reduced_shape(x, axes), x.dtype, x.weak_type)
 
     return primitive

@@ -512,8 +512,20 @@ def flatten(tree: PyTree, is_leaf: Callable[[Any], bool] | None = None) -> tuple
         return [tree], _LEAF
     leaves_out = []
     nodes_out = []
-    _flatten_node(tree, kind, is_leaf, leaves_out, nodes_out)
+    try:
+        _flatten_node(tree, kind, is_leaf, leaves_out, nodes_out)
+    except RecursionError:
+        raise _cycle_error(tree) from None
     return leaves_out, TreeDef(nodes_out)
+
+
+def _cycle_error(tree):
+    from functrans.errors import at_user_line
+    return ValueError(at_user_line(
+        f"this {type(tree).__name__} contains itself (a cycle), or is nested deeper than "
+        "Python's recursion limit, so it is not a pytree: a pytree is a tree of tuples, "
+        "lists, dicts and registered nodes; remove the reference from the container to "
+        "itself (or pass the inner values)"))
 
 
 def _build_node(entry: tuple, nodes, leaf_values):

@@ -625,7 +625,7 @@ def _piecewise(x):
 
 
 def _piecewise_float(x):
-    if float(x) > 0:
+    if x > 0.0:
         return lax.exp(x)
     return lax.neg(x)
 
@@ -644,7 +644,7 @@ def test_python_loop_with_data_dependent_trip_count_under_grad():
     def f(x):
         # multiply by x until the value exceeds 10: x^k with k chosen from the value
         y = x
-        while float(y) < 10.0:
+        while y < 10.0:
             y = lax.mul(y, x)
         return y
     # for x = 2: 2 -> 4 -> 8 -> 16, so f = x^4 and f' = 4 x^3 = 32

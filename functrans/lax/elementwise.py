@@ -324,7 +324,16 @@ def _div_transpose(cotangent, x, y):
 
 
 def _div_lowering(params, x, y, operand_avals):
-    return f"({x} // {y})" if operand_avals[0].dtype.kind in "iu" else f"({x} / {y})"
+    kind = operand_avals[0].dtype.kind
+    if kind == "i":
+        # As NumPy: the minimum integer divided by -1 wraps to itself (a machine division
+        # would trap); division by zero gives 0 (the kernels' error_model is 'numpy').
+        return f"(-{x} if {y} == -1 else {x} // {y})"
+    if kind == "c":
+        # numba raises ZeroDivisionError for a complex zero divisor; NumPy divides each
+        # part by +0 (inf or nan parts).
+        return f"(complex({x}.real / 0.0, {x}.imag / 0.0) if {y} == 0 else {x} / {y})"
+    return f"({x} // {y})" if kind == "u" else f"({x} / {y})"
 
 
 div_p, div = arithmetic.div_p, arithmetic.div
@@ -373,8 +382,15 @@ ad.defjvp(atan2_p,
           lambda t, x, y: mul(t, div(y, add(_square(x), _square(y)))),
           lambda t, x, y: mul(t, neg(div(x, add(_square(x), _square(y))))))
 
-rem_p = binary_primitive("rem", np.remainder, "iuf", template="np.remainder({0}, {1})")
+def _rem_lowering(params, x, y, operand_avals):
+    if operand_avals[0].dtype.kind == "i":
+        return f"({x} * 0 if {y} == -1 else np.remainder({x}, {y}))"  # as _div_lowering
+    return f"np.remainder({x}, {y})"
+
+
+rem_p = binary_primitive("rem", np.remainder, "iuf")
 rem = binary_op(rem_p)
+lowering_rules.scalar_rules[rem_p] = _rem_lowering
 ad.defjvp(rem_p,
           lambda t, x, y: t,
           lambda t, x, y: mul(t, neg(floor(div(x, y)))))

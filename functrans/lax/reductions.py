@@ -11,6 +11,7 @@ from functrans.lax.shapes import (
 from functrans.lowering import rules as lowering_rules
 from functrans.lowering.codegen import literal_expression
 from functrans.transforms import ad, vmap
+from functrans.validation import check_reduced_axes_not_empty
 
 
 # --- reduce_sum -----------------------------------------------------------------------
@@ -105,7 +106,8 @@ lowering_rules.reduction_rules[reduce_prod_p] = lowering_rules.Reducer(
 
 # --- reduce_max -----------------------------------------------------------------------
 
-reduce_max_p = tangent_arithmetic.declare_reduction("reduce_max", np.max, "biufc")
+reduce_max_p = tangent_arithmetic.declare_reduction(
+    "reduce_max", np.max, "biufc", needs_elements=True)
 
 reduce_max = tangent_arithmetic.reducer(reduce_max_p)
 
@@ -131,7 +133,8 @@ lowering_rules.reduction_rules[reduce_max_p] = lowering_rules.Reducer(
 
 # --- reduce_min -----------------------------------------------------------------------
 
-reduce_min_p = tangent_arithmetic.declare_reduction("reduce_min", np.min, "biufc")
+reduce_min_p = tangent_arithmetic.declare_reduction(
+    "reduce_min", np.min, "biufc", needs_elements=True)
 
 reduce_min = tangent_arithmetic.reducer(reduce_min_p)
 
@@ -180,6 +183,7 @@ def _arg_primitive(name, numpy_arg):
 
     @primitive.def_abstract_eval
     def abstract_eval(x, *, axis, index_dtype):
+        check_reduced_axes_not_empty(name, x, (axis,))
         return core.ShapedArray(tangent_arithmetic.reduced_shape(x, (axis,)), index_dtype)
 
     ad.defzero(primitive)

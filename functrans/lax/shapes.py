@@ -12,6 +12,7 @@ from functrans.tangent_arithmetic import (
     broadcast_in_dim, broadcast_in_dim_p, reshape, reshape_p, slice, slice_p, transpose,
     transpose_p)
 from functrans.transforms import ad, vmap
+from functrans.validation import check_indexed_axis_not_empty
 
 
 def _primitive(name, impl, abstract_eval):
@@ -431,6 +432,7 @@ def _gather_abstract_eval(x, indices, *, axis):
         raise shape_error(f"gather needs integer indices, got {indices.str_short()}")
     if not 0 <= axis < x.ndim:
         raise shape_error(f"gather axis {axis} is out of range for {x.str_short()}")
+    check_indexed_axis_not_empty("gather", x, indices, axis)
     return core.ShapedArray(x.shape[:axis] + indices.shape + x.shape[axis + 1:], x.dtype, x.weak_type)
 
 
@@ -527,6 +529,7 @@ def _scatter_add_abstract_eval(x, indices, updates, *, axis):
         raise shape_error(f"scatter_add into {x.str_short()} along axis {axis} with indices "
                           f"{indices.str_short()} needs updates of shape {expected} and dtype "
                           f"{x.dtype.name}, got {updates.str_short()}")
+    check_indexed_axis_not_empty("scatter_add", x, indices, axis)
     return core.ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
@@ -567,15 +570,17 @@ vmap.batch_rules[scatter_add_p] = _scatter_add_batch
 def _indexed_position(writer, loop, indices, index_ndim, axis, length):
     """The operand index a gather or scatter reaches from loop indices ``loop``.
 
-    Reads the index array, wraps negative indices as NumPy does, and clamps into range as
-    compiled gathers do (an out-of-range index cannot raise inside machine code).
+    Reads the index array and wraps negative indices as NumPy does; an index still out of
+    range raises IndexError, as eager mode (NumPy) does, so no access leaves the buffer.
+    (An empty indexed axis never gets here: the shape rule rejects it when tracing.)
     """
     index_part = loop[axis:axis + index_ndim]
     position = writer.fresh("j")
     writer.line(f"{position} = {indices}[{', '.join(index_part)}]" if index_part
                 else f"{position} = {indices}")
-    writer.line(f"{position} = min(max({position} + {length} if {position} < 0 else {position}, 0), "
-                f"{length - 1})")
+    writer.line(f"{position} = {position} + {length} if {position} < 0 else {position}")
+    with writer.block(f"if {position} < 0 or {position} >= {length}:"):
+        writer.line(f"raise IndexError('an index is out of bounds for an axis of size {length}')")
     return ", ".join(loop[:axis] + [position] + loop[axis + index_ndim:])
 
 

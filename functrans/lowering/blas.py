@@ -15,11 +15,11 @@ numba's ``np.transpose`` and ``reshape`` compile their error messages' string fo
 import numpy as np
 from numba import njit
 
-from functrans.config import config
+from functrans.lowering.disk_cache import caches_machine_code
 
 __all__ = ["matmul", "matmul_nt", "matmul_tn", "matmul_tt", "contiguous", "permuted", "reshaped"]
 
-_compile = njit(cache=config.disk_cache, nogil=True)
+_compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
 
 @_compile

@@ -22,12 +22,12 @@ import functools
 import numpy as np
 from numba import njit, types
 
-from functrans.config import config
+from functrans.lowering.disk_cache import caches_machine_code
 
 __all__ = ["cholesky_stack", "eig_stack", "eigh_stack", "hessenberg_stack", "lu_stack",
            "qr_stack", "schur_stack", "svd_stack", "triangular_solve_stack"]
 
-_compile = njit(cache=config.disk_cache, nogil=True)
+_compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
 
 @_compile

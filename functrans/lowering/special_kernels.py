@@ -24,9 +24,9 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from functrans.config import config
+from functrans.lowering.disk_cache import caches_machine_code
 
-_compile = njit(cache=config.disk_cache, nogil=True)
+_compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
 #: function name -> (its name in scipy.special.cython_special, number of arguments). Every
 #: argument and the result are double, or float in the float32 variant where SciPy has one.

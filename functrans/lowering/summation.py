@@ -8,12 +8,12 @@ it, so results do not depend on compiler flags.
 """
 from numba import njit
 
-from functrans.config import config
+from functrans.lowering.disk_cache import caches_machine_code
 
 __all__ = ["sum_block"]
 
 
-@njit(cache=config.disk_cache, nogil=True)
+@njit(cache=caches_machine_code(__name__), nogil=True)
 def sum_block(values, count, zero):
     """The sum of ``values[:count]``: eight partial sums combined pairwise, then the tail.
 

@@ -59,11 +59,11 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-from functrans.config import config
+from functrans.lowering.disk_cache import caches_machine_code
 
 #: numba decorator for every function here: compiled once per machine (cached with the
 #: kernels), inlined into each kernel by LLVM.
-_inline = njit(nogil=True, cache=config.disk_cache)
+_inline = njit(nogil=True, cache=caches_machine_code(__name__))
 
 
 def _bits(value):

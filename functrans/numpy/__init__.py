@@ -23,7 +23,7 @@ from functrans.numpy._creation import (
 )
 from functrans.numpy._diagonals import diag, diagonal, trace, tril, triu
 from functrans.numpy._einsum import einsum
-from functrans.numpy._indexing import take, take_along_axis
+from functrans.numpy._indexing import at, take, take_along_axis
 from functrans.numpy._linalg import dot, inner, matmul, outer, tensordot, vdot
 from functrans.numpy._reductions import (
     all, amax, amin, any, argmax, argmin, cumprod, cumsum, max, mean, min, prod, std, sum, var,

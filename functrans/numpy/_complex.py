@@ -113,7 +113,7 @@ def real_if_close(a, tol=100):
     if aval(a).dtype.kind != "c":
         return a
     try:
-        value = np.asarray(a)
+        value = a.concrete_value()  # a choice by value, as a branch: no derivative is lost
     except ConcretizationError:
         raise TypeError(at_user_line(
             "real_if_close returns a real or a complex array depending on the values, which "

@@ -8,7 +8,7 @@ import numpy as np
 
 from functrans import core, lax
 from functrans.errors import ConcretizationError
-from functrans.numpy._dispatch import Tracer, array_operand, contains_tracer
+from functrans.numpy._dispatch import Tracer, array_operand, contains_tracer, static_shape
 from functrans.numpy import _ufuncs
 from functrans.numpy._promotion import aval, broadcast_to_shape, cast, promoted_dtype
 from functrans.numpy._shapes import concatenate, moveaxis, stack
@@ -38,19 +38,20 @@ def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002 (NumPy's name)
 
 
 def zeros(shape, dtype=float_):
-    return np.zeros(shape, dtype)
+    return np.zeros(static_shape(shape, "zeros"), dtype)
 
 
 def ones(shape, dtype=float_):
-    return np.ones(shape, dtype)
+    return np.ones(static_shape(shape, "ones"), dtype)
 
 
 def empty(shape, dtype=float_):
-    return np.empty(shape, dtype)
+    return np.empty(static_shape(shape, "empty"), dtype)
 
 
 def full(shape, fill_value, dtype=None):
     """NumPy's ``full``; a traced ``fill_value`` is broadcast to ``shape``."""
+    static_shape(shape, "full")
     if not isinstance(fill_value, Tracer):
         return np.full(shape, fill_value, dtype)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)

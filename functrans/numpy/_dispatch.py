@@ -8,7 +8,7 @@ per-thread trace state directly (one attribute read) rather than through
 import numpy as np
 
 from functrans import core, dtypes, lax
-from functrans.errors import at_user_line
+from functrans.errors import ConcretizationError, at_user_line
 from functrans.numpy._promotion import cast, promoted_dtype
 
 trace_state = core.trace_state
@@ -80,3 +80,16 @@ def array_operand(x):
     if type(x) in core.PYTHON_SCALAR_TYPES:
         return np.asarray(x)
     return operand(x)
+
+
+def static_shape(shape, function_name):
+    """``shape`` unchanged, or a ConcretizationError if a traced value is in it."""
+    entries = shape if isinstance(shape, (tuple, list)) else (shape,)
+    for entry in entries:
+        if isinstance(entry, Tracer):
+            raise ConcretizationError(at_user_line(
+                f"{function_name}: a traced value {entry.aval.str_short()} under "
+                f"{entry.owner.transform_name} was used as a shape; shapes must be known when "
+                "tracing. Mark the argument it comes from static (jit(f, static_argnums=...) "
+                "or static_argnames=...), or take the size from an array's .shape"))
+    return shape

@@ -187,11 +187,16 @@ def _apply_integers(x, entries):
     return lax.squeeze(x, dropped) if dropped else x
 
 
-def _index_array(entry, axis, size):
-    """An advanced index as int64 values in [0, size), checked when concrete."""
+def _index_array(entry, axis, size, beyond=None):
+    """An advanced index as int64 values in [0, size), checked when concrete. A traced
+    index out of range becomes ``beyond`` (``size`` if None), which the gather rejects, as
+    NumPy rejects the index: once wrapped, -size - 1 would pass for -1."""
     value = entry.value
     if isinstance(value, Tracer):
-        return _wrapped(value, size)
+        value = cast(value, _INT64)
+        out_of_range = lax.logical_or(lax.lt(value, -size), lax.ge(value, size))
+        rejected = lax.full(aval(value).shape, size if beyond is None else beyond, _INT64)
+        return lax.select(out_of_range, rejected, _wrapped(value, size))
     value = np.asarray(value, dtype=np.int64)
     out_of_bounds = (value >= size) | (value < -size)
     if out_of_bounds.any():
@@ -225,7 +230,8 @@ def _flat_index(indices, sizes, shape):
 def _apply_advanced(x, entries, x_axes):
     shape = aval(x).shape
     axes = [axis for axis, e in enumerate(entries) if isinstance(e, _Advanced)]
-    indices = [_index_array(entries[axis], x_axes[axis], shape[axis]) for axis in axes]
+    merged = int(np.prod([shape[axis] for axis in axes], dtype=np.int64))
+    indices = [_index_array(entries[axis], x_axes[axis], shape[axis], merged) for axis in axes]
     index_shape = _broadcast_index_shape(indices)
     if len(axes) == 1:
         return lax.gather(x, broadcast_to_shape(indices[0], index_shape), axes[0])
@@ -394,3 +400,16 @@ def take_along_axis(arr, indices, axis):
         _index_array(_Advanced(indices), axis, arr_shape[axis]), index_target,
         tuple(range(len(index_target))))
     return lax.take_along_axis(arr, indices, axis)
+
+
+def at(x):
+    """``x.at`` for NumPy arrays and traced arrays alike, so one function serves both.
+
+    NumPy's own arrays have no ``.at`` (a plain call fails with AttributeError where a
+    traced call works); ``at(x)[index].set(v)`` and ``.add(v)`` work in both.
+
+    >>> import numpy as np, functrans.numpy as fnp
+    >>> fnp.at(np.zeros(3))[1].set(7.0)
+    array([0., 7., 0.])
+    """
+    return IndexUpdateHelper(x if isinstance(x, Tracer) else asarray(x))

@@ -9,7 +9,8 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from functrans import core, lax
 from functrans.errors import at_user_line
-from functrans.numpy._dispatch import Tracer, array_operand, is_eager, is_eager_all
+from functrans.numpy._dispatch import (
+    Tracer, array_operand, is_eager, is_eager_all, static_shape)
 from functrans.numpy._promotion import (
     aval, axes_tuple, broadcast_shapes, broadcast_to_shape, cast, promoted_dtype,
 )
@@ -58,7 +59,7 @@ def reshape(a, shape, order="C"):  # noqa: F811 (NumPy's parameter name)
         return np.reshape(a, shape)
     a = array_operand(a)
     a_aval = aval(a)
-    new_shape = _resolved_shape(a_aval.size, shape)
+    new_shape = _resolved_shape(a_aval.size, static_shape(shape, "reshape"))
     return a if new_shape == a_aval.shape else lax.reshape(a, new_shape)
 
 

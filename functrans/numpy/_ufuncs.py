@@ -283,8 +283,22 @@ def _floor_divide(x, y, dtype, out_dtype, weak_type):
     # As NumPy: (x - x mod y) / y is (nearly) an integer; rounding it avoids floor(x / y)'s
     # error when x / y rounds up to an integer (floor_divide(1, 0.1) is 9, not 10).
     quotient = lax.round(lax.div(lax.sub(x, lax.rem(x, y)), y))
+    # Over an infinite y, x mod y is ±inf when a finite x has the other sign, and the
+    # formula gives nan; NumPy's quotient is -1 (found by tests/test_fuzz.py).
+    product = lax.mul(x, y)
+    opposite = lax.lt(product, 0)
     if type(y) in core.PYTHON_SCALAR_TYPES:
-        return lax.div(x, y) if y == 0 else quotient
+        if y == 0:
+            return lax.div(x, y)
+        if not math.isinf(y):
+            return quotient
+        return lax.select(lax.logical_and(lax.is_finite(x), opposite), lax.sign(product),
+                          quotient)
+    if type(x) not in core.PYTHON_SCALAR_TYPES:
+        opposite = lax.logical_and(lax.is_finite(x), opposite)
+    if type(x) not in core.PYTHON_SCALAR_TYPES or math.isfinite(x):
+        opposite_over_infinite = lax.logical_and(lax.eq(lax.abs(y), math.inf), opposite)
+        quotient = lax.select(opposite_over_infinite, lax.sign(product), quotient)
     return lax.select(lax.eq(y, 0), lax.div(x, y), quotient)
 
 

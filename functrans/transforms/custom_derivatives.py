@@ -7,6 +7,8 @@ parameters, so that every transform (and staging under jit) sees them.
 import functools
 import inspect
 
+import numpy as np
+
 from functrans import core, tree
 from functrans.errors import at_user_line
 from functrans.ir import dead_code_elimination, depends_on, eval_ir
@@ -132,15 +134,15 @@ class custom_jvp:
 
     def __call__(self, *args, **kwargs):
         if self.jvp is None:
-            raise AttributeError(f"custom_jvp function {self.__name__} has no JVP rule; "
-                                 f"define one with @{self.__name__}.defjvp")
+            raise AttributeError(at_user_line(f"custom_jvp function {self.__name__} has no JVP "
+                                              f"rule; define one with @{self.__name__}.defjvp"))
         _, static, _, leaves, in_tree, call, consts, out_treedef = _prepare_call(self, args, kwargs)
         user_jvp = self.jvp
 
         def flat_jvp(primal_leaves, tangent_leaves):
             primals, _ = tree.unflatten(in_tree, primal_leaves)
             tangents, _ = tree.unflatten(in_tree, tangent_leaves)
-            output, tangent = user_jvp(*static, primals, tangents)
+            output, tangent = _jvp_rule_pair(user_jvp(*static, primals, tangents), self.__name__)
             return tree.leaves(output), tree.leaves(tangent)
 
         outputs = custom_jvp_call_p.bind(*consts, *leaves, call=call, jvp=flat_jvp,
@@ -209,8 +211,9 @@ class custom_vjp:
 
     def __call__(self, *args, **kwargs):
         if self.forward is None:
-            raise AttributeError(f"custom_vjp function {self.__name__} has no rule; define one "
-                                 f"with {self.__name__}.defvjp(forward, backward)")
+            raise AttributeError(at_user_line(
+                f"custom_vjp function {self.__name__} has no rule; define one with "
+                f"{self.__name__}.defvjp(forward, backward)"))
         args, static, dynamic, leaves, in_tree, call, consts, out_treedef = _prepare_call(
             self, args, kwargs)
         user_forward = fix_arguments(self.forward, args,
@@ -238,20 +241,55 @@ class custom_vjp:
                     f"cotangent per differentiable argument ({len(dynamic)}), got {got}"))
             flat = []
             avals = iter(argument_avals)
-            for argument, cotangent in zip(dynamic, cotangents_in):
-                argument_count = len(tree.leaves(argument))
+            for number, (argument, cotangent) in enumerate(zip(dynamic, cotangents_in)):
+                argument_leaves, argument_tree = tree.flatten(argument)
+                expected = [ad.tangent_aval(next(avals)) for _ in argument_leaves]
                 if cotangent is None:
-                    flat.extend(ad.zeros_like_aval(ad.tangent_aval(next(avals)))
-                                for _ in range(argument_count))
+                    flat.extend(ad.zeros_like_aval(aval) for aval in expected)
                 else:
-                    flat.extend(tree.flatten(cotangent)[0])
-                    for _ in range(argument_count):
-                        next(avals)
+                    flat.extend(_checked_cotangents(cotangent, argument_tree, expected,
+                                                    self.__name__, number))
             return flat
 
         outputs = custom_vjp_call_p.bind(*consts, *leaves, call=call, forward=flat_forward,
                                          backward=flat_backward, num_consts=len(consts))
         return tree.unflatten(out_treedef, outputs)
+
+
+def _jvp_rule_pair(result, name):
+    """The ``(output, output_tangent)`` a custom JVP rule returned, or a clear error."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        got = (f"a {type(result).__name__} of length {len(result)}"
+               if isinstance(result, (tuple, list)) else f"a {type(result).__name__}")
+        raise TypeError(at_user_line(
+            f"the custom JVP rule of {name} must return a pair (primal_out, tangent_out), got "
+            f"{got}; end the rule with `return {name}(*primals), tangent_out`"))
+    return result
+
+
+def _checked_cotangents(cotangent, argument_tree, expected_avals, name, number):
+    """The leaves of the cotangent a backward rule gave for argument ``number``, checked
+    against the argument's structure, shapes and dtypes (a wrong one would silently give a
+    gradient of the wrong shape)."""
+    leaves, cotangent_tree = tree.flatten(cotangent)
+    if cotangent_tree != argument_tree:
+        raise TypeError(at_user_line(
+            f"the backward rule of {name} returned, for argument {number}, a cotangent of "
+            f"structure {cotangent_tree}, but the argument has structure {argument_tree}; "
+            "return one cotangent shaped like each argument (None for zero)"))
+    checked = []
+    for leaf, aval in zip(leaves, expected_avals):
+        leaf_aval = core.get_aval(leaf)
+        if core.is_python_scalar(leaf) and not aval.shape:
+            leaf = np.asarray(leaf, aval.dtype)
+        elif leaf_aval.shape != aval.shape or leaf_aval.dtype != aval.dtype:
+            raise TypeError(at_user_line(
+                f"the backward rule of {name} returned, for argument {number}, a cotangent "
+                f"{leaf_aval.str_short()}, but the argument is {aval.str_short()}; a "
+                "cotangent has its argument's shape and dtype (reduce a broadcast cotangent "
+                "with sum, cast with astype)"))
+        checked.append(leaf)
+    return checked
 
 
 # --- checkpoint (rematerialization) -----------------------------------------------------

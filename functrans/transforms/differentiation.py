@@ -14,6 +14,7 @@ from functrans.tangent_arithmetic import reshape, slice, transpose
 from functrans.tracing import fix_arguments, flatten_function, trace_to_ir
 from functrans.transforms import ad
 from functrans.transforms.vmap import batched_at_front, vmap_flat, vmap_flat_to
+from functrans.validation import check_argnums
 
 
 def _flat(function, args):
@@ -165,14 +166,18 @@ def _is_pair(treedef):
 
 
 def _normalize_argnums(argnums, count, where):
-    single = isinstance(argnums, int)
-    numbers = (argnums,) if single else tuple(argnums)
+    single, numbers = check_argnums(argnums, where)
     for number in numbers:
         if not -count <= number < count:
             raise ValueError(at_user_line(
                 f"{where}: argnums={argnums!r} is out of range for a call with {count} positional "
                 f"argument{'s' if count != 1 else ''}"))
-    return single, tuple(n % count for n in numbers)
+    normalized = tuple(n % count for n in numbers)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(at_user_line(
+            f"{where}: argnums={argnums!r} names an argument twice; each argument can be "
+            "differentiated once: list each position once (argnums=(0, 1))"))
+    return single, normalized
 
 
 def _check_differentiable(args, argnums, function, where):

@@ -18,6 +18,7 @@ import inspect
 import keyword
 import logging
 import re
+import sys
 import threading
 import time
 import warnings
@@ -31,6 +32,8 @@ from functrans.lowering import rules as lowering_rules
 from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
+from functrans.validation import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN
+from functrans.validation import array_leaf, check_compilable_dtypes, check_python_int
 
 logger = logging.getLogger("functrans.jit")
 
@@ -274,7 +277,6 @@ def _failing_line(error_text, source):
                 return number + 1
     return None
 
-
 def _output_converter(out_types):
     """Outputs as NumPy values: numba returns 0-d results as Python numbers."""
     scalars = [(i, t) for i, t in enumerate(out_types) if t is not None]
@@ -293,11 +295,18 @@ def _output_converter(out_types):
 
 
 def _identifier(name):
-    """A Python function name for the generated kernel of a function called ``name``."""
-    cleaned = "".join(c if c.isalnum() else "_" for c in name).strip("_")
-    if not cleaned or cleaned[0].isdigit() or keyword.iskeyword(cleaned):
-        cleaned = f"kernel_{cleaned}"
-    return cleaned
+    """A Python function name for the generated kernel of a function called ``name``.
+
+    Always ``kernel_`` and ASCII letters, digits and underscores: no user name (``matmul``,
+    ``np``, ``range``, ``sin_f64``, ``f²``, None) can be a keyword or collide with a name
+    of the generated module (its imports, support functions, sub-functions ``stem_N`` and
+    the IR's variables, which are letters only).
+    """
+    text = name if isinstance(name, str) else ""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in text)
+    identifier = f"kernel_{cleaned.strip('_') or 'function'}"
+    assert identifier.isidentifier() and not keyword.iskeyword(identifier)
+    return identifier
 
 
 #: id of an IR -> its compiled form (IRs made by jit for a signature live as long as it does)
@@ -314,6 +323,7 @@ def compiled(ir, name):
         with _compiled_irs_lock:
             entry = _compiled_irs.get(id(ir))
             if entry is None or entry.ir is not ir:
+                check_compilable_dtypes(ir, name)
                 entry = _compiled_irs[id(ir)] = CompiledIR(ir, name)
     return entry
 
@@ -358,6 +368,8 @@ def _plain_leaf_key(x):
     if kind is np.ndarray:
         return (x.shape, x.dtype)
     if kind in core.PYTHON_SCALAR_TYPES:
+        if kind is int and not _INT64_MIN <= x <= _INT64_MAX:
+            raise TypeError  # the slow path names the argument in an OverflowError
         return kind
     if isinstance(x, np.generic):
         return (x.shape, x.dtype)
@@ -414,7 +426,8 @@ class JittedFunction:
     def __init__(self, function, static_argnums, static_argnames):
         functools.update_wrapper(self, function)
         # functools.partial objects and other callables have no __name__ of their own.
-        self.__name__ = getattr(function, "__name__", type(function).__name__)
+        name = getattr(function, "__name__", None)
+        self.__name__ = name if isinstance(name, str) else type(function).__name__
         self._function = function
         self._static_argnums = tuple(static_argnums)
         self._static_argnames = tuple(static_argnames)
@@ -430,6 +443,21 @@ class JittedFunction:
         #: the compiled kernels, one per signature, in the order they were compiled
         self.kernels = []
         self._lock = threading.RLock()  # one trace and one kernel per signature
+
+    def __reduce__(self):
+        """Pickled as the function and its static settings, at any time: compiled state is
+        dropped and rebuilt on the first call after unpickling (from the disk cache).
+
+        A function decorated at module level (``@jit def f``) pickles by reference."""
+        module = sys.modules.get(getattr(self, "__module__", None))
+        qualname = getattr(self, "__qualname__", None)
+        if module is not None and isinstance(qualname, str):
+            found = module
+            for part in qualname.split("."):
+                found = getattr(found, part, None)
+            if found is self:
+                return qualname
+        return (JittedFunction, (self._function, self._static_argnums, self._static_argnames))
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_static and core.trace_state.trace is core.EVAL_TRACE:
@@ -495,7 +523,7 @@ class JittedFunction:
 
             def rebuild(flat):
                 return tree.unflatten(treedef, flat), {}
-        self._check_leaves(leaves, dynamic, static)
+        leaves = self._check_leaves(leaves, dynamic, static)
         key = (treedef, tuple(map(_leaf_key_or_aval, leaves)), statics)
         return key, leaves, rebuild, static, static_kwargs
 
@@ -514,7 +542,17 @@ class JittedFunction:
         return run(leaves)
 
     def _check_leaves(self, leaves, dynamic, static):
-        for leaf in leaves:
+        """``leaves`` as the kernel takes them (checked; ndarray subclasses viewed as plain
+        arrays), or an error naming the argument that holds a bad one."""
+        checked = list(leaves)
+        for position, leaf in enumerate(leaves):
+            if type(leaf) is int and not _INT64_MIN <= leaf <= _INT64_MAX:
+                check_python_int(leaf, f"jit of {self.__name__}: "
+                                       f"{self._owner_label(leaf, dynamic, static)}")
+            if isinstance(leaf, (np.ndarray, np.generic)) and (
+                    type(leaf) is not np.ndarray or leaf.dtype.kind not in "biufc"):
+                checked[position] = array_leaf(leaf, f"jit of {self.__name__}: "
+                                                     f"{self._owner_label(leaf, dynamic, static)}")
             if isinstance(leaf, (np.ndarray, np.generic, core.Tracer)) or core.is_python_scalar(leaf):
                 continue
             numbers = [i for i in range(len(dynamic) + len(static)) if i not in static]
@@ -526,6 +564,14 @@ class JittedFunction:
                 f"jit of {self.__name__}: {label} is a {type(leaf).__name__}, not an array or "
                 f"a number; if it is a constant that selects what the function does, mark it "
                 f"static with {hint}"))
+        return checked
+
+    def _owner_label(self, leaf, dynamic, static):
+        """How an error names the argument that holds ``leaf``."""
+        numbers = [i for i in range(len(dynamic) + len(static)) if i not in static]
+        owner = next((n for n, a in zip(numbers, dynamic)
+                      if any(x is leaf for x in tree.leaves(a))), None)
+        return self._describe(owner) if owner is not None else "a keyword argument"
 
     def _trace(self, key, leaves, rebuild, static, static_kwargs, count):
         cached = self._traced.get(key)
@@ -543,7 +589,7 @@ class JittedFunction:
 
         out_trees = []
         ir, consts = trace_to_ir(with_static, [core.get_aval(x) for x in leaves]).hoist_consts()
-        traced = (ir, consts, out_trees[-1])
+        traced = (ir, _snapshot(consts), out_trees[-1])
         if not any(isinstance(c, core.Tracer) for c in consts):
             self._traced[key] = traced
         return traced
@@ -613,6 +659,13 @@ class JittedFunction:
         key, leaves, rebuild, static, static_kwargs = self._signature(args, kwargs)
         ir, consts, _ = self._trace(key, leaves, rebuild, static, static_kwargs, len(args))
         return Lowered(compiled(ir, self.__name__), self, [*consts, *leaves])
+
+
+def _snapshot(consts):
+    """The constants a trace captured, as copies: a captured array is a constant of the
+    trace (as in JAX), whatever its shape, so mutating it after the first call changes
+    nothing."""
+    return [np.array(c, copy=True) if isinstance(c, np.ndarray) else c for c in consts]
 
 
 def _leaf_key_or_aval(x):

@@ -14,6 +14,7 @@ from functrans.errors import ConcretizationError, MissingRuleError, at_user_line
 from functrans.ir import eval_ir
 from functrans.tangent_arithmetic import broadcast_in_dim, transpose
 from functrans.tracing import flatten_function, trace_to_ir
+from functrans.validation import check_axes
 
 #: primitive -> rule(values, batch_axes, **params) -> (output, output_batch_axis)
 #: (for primitives with several results: lists of both).
@@ -190,6 +191,8 @@ def vmap(function, in_axes=0, out_axes=0, axis_size=None):
     and dicts follow the argument's structure). ``out_axes`` likewise for the
     result.
     """
+    check_axes(in_axes, "in_axes")
+    check_axes(out_axes, "out_axes")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 
