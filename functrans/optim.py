@@ -353,6 +353,42 @@ def _progress_bar(total, desc, progress):
     return tqdm(total=total, desc=desc, mininterval=0.1, ascii=True, leave=True)
 
 
+def check_minimize_arguments(where, optimizer, steps):
+    """The errors ``minimize`` (and ``functrans.distributed.minimize``) give for bad
+    ``steps`` and ``optimizer``; ``where`` names the function in the message."""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"{where}: steps must be an integer >= 0, got {steps!r}")
+    if not isinstance(optimizer, GradientTransformation):
+        raise TypeError(f"{where}: optimizer must be a GradientTransformation such as "
+                        f"functrans.optim.adam(1e-3), got {optimizer!r}")
+
+
+class LossHistory:
+    """The losses of a training loop, shown on a progress bar as they come (a context
+    manager: the bar is closed on leaving, however the loop ends)."""
+
+    def __init__(self, steps, description, progress):
+        self.values = []
+        self._bar = _progress_bar(steps, description, progress) if progress else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        if self._bar is not None:
+            self._bar.close()
+
+    def record(self, value):
+        self.values.append(float(value))
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"loss={self.values[-1]:.4g}", refresh=False)
+            self._bar.update(1)
+
+    def result(self, params, state):
+        """The :class:`MinimizeResult` of the loop."""
+        return MinimizeResult(params, np.asarray(self.values, dtype=np.float64), state)
+
+
 def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=True,
              progress=True, description="minimize"):
     """Minimize ``loss`` from ``params`` by ``steps`` updates of ``optimizer``.
@@ -373,12 +409,7 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     >>> np.round(result.params, 6)
     array([3., 3.])
     """
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"functrans.optim.minimize: steps must be an integer >= 0, "
-                         f"got {steps!r}")
-    if not isinstance(optimizer, GradientTransformation):
-        raise TypeError("functrans.optim.minimize: optimizer must be a GradientTransformation "
-                        f"such as functrans.optim.adam(1e-3), got {optimizer!r}")
+    check_minimize_arguments("functrans.optim.minimize", optimizer, steps)
     value_and_gradient = value_and_grad(loss)
 
     def step(params, state, *batch):
@@ -391,9 +422,7 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
     if state is None:
         state = optimizer.init(params)
     batch_iterator = iter(batches) if batches is not None else None
-    bar = _progress_bar(steps, description, progress) if progress else None
-    history = []
-    try:
+    with LossHistory(steps, description, progress) as history:
         for number in range(steps):
             arguments = (params, state) if batch_iterator is None else None
             if batch_iterator is None:
@@ -409,11 +438,5 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
                 # The first step ran on jit's interpreter tier; a loop is where the kernel
                 # pays, and interpreting beside its compile slows both: wait for it.
                 step.lower(*arguments).compile()
-            history.append(float(value))
-            if bar is not None:
-                bar.set_postfix_str(f"loss={history[-1]:.4g}", refresh=False)
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-    return MinimizeResult(params, np.asarray(history, dtype=np.float64), state)
+            history.record(value)
+    return history.result(params, state)

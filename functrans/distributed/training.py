@@ -60,13 +60,7 @@ def minimize(loss, params, optimizer, steps, *, data, batch_size=None, reduce="m
     """
     from functrans.transforms.jit import jit
 
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"functrans.distributed.minimize: steps must be an integer >= 0, "
-                         f"got {steps!r}")
-    if not isinstance(optimizer, optim.GradientTransformation):
-        raise TypeError("functrans.distributed.minimize: optimizer must be a "
-                        f"GradientTransformation such as functrans.optim.adam(1e-3), got "
-                        f"{optimizer!r}")
+    optim.check_minimize_arguments("functrans.distributed.minimize", optimizer, steps)
     current = cluster.client(client)
     data = persist(data, current, shards, batch_size)
     batches_per_epoch = len(data[0]) // batch_size if batch_size else 1
@@ -78,9 +72,7 @@ def minimize(loss, params, optimizer, steps, *, data, batch_size=None, reduce="m
         return optim.apply_updates(params, updates), state
 
     state = optimizer.init(params) if state is None else state
-    history = []
-    bar = optim._progress_bar(steps, description, progress) if progress else None
-    try:
+    with optim.LossHistory(steps, description, progress) as history:
         for step in range(steps):
             if batch_size is None:
                 batch = data
@@ -89,11 +81,5 @@ def minimize(loss, params, optimizer, steps, *, data, batch_size=None, reduce="m
                 batch = tuple(x[start:start + batch_size] for x in data)
             value, grads = gradient(params, *batch)
             params, state = update(params, state, grads)
-            history.append(float(value))
-            if bar is not None:
-                bar.set_postfix_str(f"loss={history[-1]:.4g}", refresh=False)
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-    return optim.MinimizeResult(params, np.asarray(history, dtype=np.float64), state)
+            history.record(value)
+    return history.result(params, state)
