@@ -24,6 +24,25 @@ class Case:
     tolerance: float = 1e-6  # for finite differences; a thousandth of it for exact identities
 
 
+def is_array(x):
+    return isinstance(x, (np.ndarray, np.generic))
+
+
+def array_positions(args):
+    """The positions of a case's array arguments (the rest are static parameters)."""
+    return [i for i, a in enumerate(args) if is_array(a)]
+
+
+def array_function(case, args, positions):
+    """``case.function`` as a function of the arguments at ``positions``, the rest fixed."""
+    def function(*chosen):
+        full = list(args)
+        for position, value in zip(positions, chosen):
+            full[position] = value
+        return case.function(*full)
+    return function
+
+
 def floats(data, shape, low=-2.0, high=2.0):
     elements = st.floats(low, high, allow_nan=False, allow_infinity=False)
     return data.draw(hnp.arrays(np.float64, shape, elements=elements))

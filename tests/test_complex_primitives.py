@@ -14,20 +14,7 @@ import functrans.numpy as fnp
 from functrans import lax, tree
 from functrans.ir import eval_ir
 from functrans.testing import check_grads
-from primitive_cases import COMPLEX_CASES
-
-
-def is_array(x):
-    return isinstance(x, (np.ndarray, np.generic))
-
-
-def array_function(case, args, positions):
-    def function(*chosen):
-        full = list(args)
-        for position, value in zip(positions, chosen):
-            full[position] = value
-        return case.function(*full)
-    return function
+from primitive_cases import COMPLEX_CASES, array_function, array_positions, is_array
 
 
 def random_like(value, rng):
@@ -53,7 +40,7 @@ def cases(predicate=lambda case: True):
 @given(data=st.data())
 def test_shape_rule_and_interpreter_match_implementation(case, data):
     args = case.draw(data)
-    positions = [i for i, a in enumerate(args) if is_array(a)]
+    positions = array_positions(args)
     function = array_function(case, args, positions)
     arrays = [args[i] for i in positions]
     eager = tree.leaves(function(*arrays))

@@ -19,13 +19,9 @@ import functrans
 from functrans import core, lax, tree
 from functrans.errors import ConcretizationError
 from functrans.transforms.jit import jit
-from primitive_cases import CASES
+from primitive_cases import CASES, array_function, array_positions
 
 pytestmark = pytest.mark.filterwarnings("ignore::numba.NumbaPerformanceWarning")
-
-
-def is_array(x):
-    return isinstance(x, (np.ndarray, np.generic))
 
 
 def _assert_same(got, expected, rtol=1e-13):
@@ -48,14 +44,8 @@ def _assert_same(got, expected, rtol=1e-13):
 @given(data=st.data())
 def test_jit_matches_eager_for_every_primitive(case, data):
     args = case.draw(data)
-    positions = [i for i, a in enumerate(args) if is_array(a)]
-
-    def function(*arrays):
-        full = list(args)
-        for position, value in zip(positions, arrays):
-            full[position] = value
-        return case.function(*full)
-
+    positions = array_positions(args)
+    function = array_function(case, args, positions)
     arrays = [args[i] for i in positions]
     _assert_same(jit(function)(*arrays), function(*arrays))
 

@@ -19,7 +19,8 @@ from functrans.ir import eval_ir
 from functrans.testing import check_grads
 from functrans.lowering import rules as lowering_rules
 from functrans.transforms import ad, vmap
-from primitive_cases import CASES, COVERED_ELSEWHERE
+from primitive_cases import (
+    CASES, COVERED_ELSEWHERE, array_function, array_positions, is_array)
 
 CASES_BY_NAME = {case.name: case for case in CASES}
 LINEAR_PRIMITIVES = {name for name, case in CASES_BY_NAME.items() if case.linear} | {
@@ -34,24 +35,6 @@ NOT_LOWERED = {
 }
 #: Primitives with no operands: nothing of them can be batched or differentiated.
 NO_OPERANDS = {"iota"}
-
-
-def is_array(x):
-    return isinstance(x, (np.ndarray, np.generic))
-
-
-def array_function(case, args, positions):
-    """``case.function`` as a function of the arguments at ``positions``, the rest fixed."""
-    def function(*chosen):
-        full = list(args)
-        for position, value in zip(positions, chosen):
-            full[position] = value
-        return case.function(*full)
-    return function
-
-
-def array_positions(args):
-    return [i for i, a in enumerate(args) if is_array(a)]
 
 
 def float_outputs(output):
