@@ -101,14 +101,24 @@ def _edge_slice(array, axis, start, stop):
     return take(array, np.arange(start, stop), axis=axis)
 
 
-def _pad_by_index(array, axis, width, mode, reflect_type):
+def _extension(array, axis, width):
+    """``(before, after, length)`` of an axis a mode extends from its own values (None when
+    nothing is added); NumPy's error for an empty axis."""
     before, after = (int(w) for w in width)
     length = aval(array).shape[axis]
     if before == after == 0:
-        return array
+        return None
     if length == 0:
         raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant' "
                          "or 'empty'")
+    return before, after, length
+
+
+def _pad_by_index(array, axis, width, mode, reflect_type):
+    extension = _extension(array, axis, width)
+    if extension is None:
+        return array
+    before, after, length = extension
     if reflect_type == "even" or mode in ("edge", "wrap"):
         return take(array, np.pad(np.arange(length), (before, after), mode), axis=axis)
     # An odd reflection (2 * edge - mirror image, re-anchored at each new edge for long
@@ -122,13 +132,10 @@ def _pad_by_index(array, axis, width, mode, reflect_type):
 
 
 def _pad_linear_ramp(array, axis, width, ends):
-    before, after = (int(w) for w in width)
-    length = aval(array).shape[axis]
-    if before == after == 0:
+    extension = _extension(array, axis, width)
+    if extension is None:
         return array
-    if length == 0:
-        raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant' "
-                         "or 'empty'")
+    before, after, length = extension
     dtype = aval(array).dtype
     ramp_dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
     pieces = []
