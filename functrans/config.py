@@ -35,6 +35,9 @@ class Config:
         # jit: on a cache miss, run on the NumPy interpreter while numba compiles in the
         # background (True), or wait for the kernel (False: bitwise reproducible, benchmarks)
         "background_compile": ("FUNCTRANS_BACKGROUND_COMPILE", _env_flag, True),
+        # ... and numba runs in a child process (True) when the disk cache can carry the
+        # kernel back, so interpreted calls keep their speed; or on a thread (False)
+        "compile_process": ("FUNCTRANS_COMPILE_PROCESS", _env_flag, True),
         # Kernels check every array index (numba's boundscheck): for debugging, slower.
         "jit_boundscheck": ("FUNCTRANS_JIT_BOUNDSCHECK", _env_flag, False),
     }

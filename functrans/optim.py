@@ -39,6 +39,7 @@ import numpy as np
 
 import functrans.numpy as fnp
 from functrans import core, tree
+from functrans.lowering import compile_process
 from functrans.transforms.differentiation import value_and_grad
 from functrans.transforms.jit import jit as jit_transform
 
@@ -434,9 +435,11 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
                     break
                 arguments = (params, state, batch)
                 params, state, value = step(*arguments)
-            if jit and number == 0 and steps > 1:
-                # The first step ran on jit's interpreter tier; a loop is where the kernel
-                # pays, and interpreting beside its compile slows both: wait for it.
+            if jit and number == 0 and steps > 1 and not compile_process.usable():
+                # The first step ran on jit's interpreter tier, and the kernel compiles on
+                # a thread of this process, whose GIL-bound type inference would slow every
+                # interpreted step 3-4 times: a loop is where the kernel pays, wait for it.
+                # (Compiled in a child process, it leaves the steps their speed: no wait.)
                 step.lower(*arguments).compile()
             history.record(value)
     return history.result(params, state)

@@ -39,8 +39,17 @@ def eager_step(x, w):
 
 @pytest.fixture
 def background():
-    with functrans.config.override(background_compile=True):
+    """Background compiles on the compile thread (the gate below stands in for them)."""
+    with functrans.config.override(background_compile=True, compile_process=False):
         yield
+
+
+@pytest.fixture
+def in_child_process(tmp_path):
+    """Background compiles in a child process, into a new disk cache."""
+    with functrans.config.override(background_compile=True, compile_process=True,
+                                   cache_dir=str(tmp_path)):
+        yield tmp_path
 
 
 @pytest.fixture
@@ -115,8 +124,15 @@ def broken_primitive():
     del core.Primitive.registry["probe_uncompilable"]
 
 
-def test_a_failed_background_compile_keeps_the_interpreter_and_warns_once(background,
+@pytest.mark.parametrize("where", ["thread", "child process"])
+def test_a_failed_background_compile_keeps_the_interpreter_and_warns_once(where, tmp_path,
                                                                           broken_primitive):
+    with functrans.config.override(background_compile=True, compile_process=where != "thread",
+                                   cache_dir=str(tmp_path)):
+        _check_failed_background_compile(broken_primitive)
+
+
+def _check_failed_background_compile(broken_primitive):
     function = jit(lambda x: lax.sin(broken_primitive.bind(x)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -194,7 +210,7 @@ def test_eight_threads_during_the_background_compile_share_one_compile(backgroun
     _assert_close(function(X, 0.7), expected)
 
 
-def test_minimize_waits_for_the_kernel_after_its_first_step(background, gated_compile):
+def test_minimize_waits_for_the_kernel_compiled_on_a_thread(background, gated_compile):
     from functrans import optim
     gate, compiles, interpreted = gated_compile
     gate.set()
@@ -208,3 +224,37 @@ def test_minimize_waits_for_the_kernel_after_its_first_step(background, gated_co
     np.testing.assert_allclose(tiered.history, eager.history, rtol=1e-12)
     np.testing.assert_allclose(tiered.params, eager.params, rtol=1e-12)
     assert len(interpreted) == 1 and len(compiles) == 1  # then 19 steps on the kernel
+
+
+def test_a_child_process_compiles_while_the_interpreter_answers(in_child_process):
+    def scaled_step(x, w):  # a kernel no other test compiled in this process
+        return step(x, 1.5 * w)
+
+    function = jit(scaled_step)
+    expected = eager_step(X, 1.05)
+    _assert_close(function(X, 0.7), expected)
+    (kernel,) = function.kernels
+    assert kernel.compiles_in_process
+    function.lower(X, 0.7).compile()
+    # The child compiled; this process loaded its machine code from the disk cache.
+    assert kernel.compiled and kernel.from_disk
+    assert any(name.endswith(".nbi") and name.startswith("kernel_")
+               for name in os.listdir(in_child_process / "__pycache__"))
+    _assert_close(function(X, 0.7), expected)
+
+
+def test_minimize_does_not_wait_for_a_kernel_compiled_in_a_child(in_child_process,
+                                                                 monkeypatch):
+    from functrans import optim
+    waits = []
+    monkeypatch.setattr(jit_module.Lowered, "compile", lambda self: waits.append(self))
+    target = np.linspace(-1.0, 2.0, 5)
+
+    def loss(w):
+        return fnp.sum((w - target) ** 2)
+
+    tiered = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False)
+    eager = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False, jit=False)
+    np.testing.assert_allclose(tiered.history, eager.history, rtol=1e-12)
+    np.testing.assert_allclose(tiered.params, eager.params, rtol=1e-12)
+    assert not waits  # its steps ran on, on the interpreter until the kernel was ready

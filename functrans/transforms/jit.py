@@ -7,8 +7,10 @@ transform, it binds the ``jit_call`` primitive holding its IR, so
 ``grad(jit(f))`` and ``vmap(jit(f))`` transform the IR and compile the result.
 
 Execution is tiered: a new signature is traced and optimised, and its first call runs
-the optimised IR on the NumPy interpreter at once; numba compiles the kernel on a
-background thread meanwhile, and calls switch to it when it is ready. Results differ
+the optimised IR on the NumPy interpreter at once; numba compiles the kernel meanwhile,
+in a child process that leaves it in the disk cache (functrans.lowering.compile_process),
+or on a background thread when there is no usable disk cache or
+``config.compile_process`` is off; calls switch to it when it is ready. Results differ
 between the tiers by rounding at most. ``config.background_compile = False``
 (``FUNCTRANS_BACKGROUND_COMPILE=0``) compiles before the first call instead: every call
 then runs the kernel, bitwise reproducibly.
@@ -53,7 +55,8 @@ class CompiledIR:
     The optimised IR runs on the interpreter (each primitive's NumPy implementation) until
     the kernel is ready. The kernel is compiled by :meth:`build`: synchronously, or on the
     compile thread (functrans.lowering.background) after the first interpreted call, as
-    ``config.background_compile`` says. When it is ready, the callbacks registered with
+    ``config.background_compile`` says; that thread lets a child process do numba's work
+    when it can (:meth:`_compile_in_child`) and loads the result. When it is ready, the callbacks registered with
     :meth:`when_ready` run (jit's cache switches to the kernel's runner). A kernel that
     fails to compile leaves the interpreter in place and is announced by one
     KernelCompileWarning.
@@ -82,6 +85,8 @@ class CompiledIR:
         self._lock = threading.RLock()
         self._done = threading.Event()
         self._requested = False
+        #: whether the background compile runs numba in a child process (see request)
+        self.compiles_in_process = False
         self._warned = False
         self._on_ready = []
 
@@ -140,12 +145,16 @@ class CompiledIR:
             if self._requested:
                 return
             self._requested = True
-        from functrans.lowering import background
+        from functrans.lowering import background, compile_process
+        self.compiles_in_process = compile_process.usable()
         background.submit(functools.partial(self._build_in_background, args))
-        _precompile_support_code_once()
+        if not self.compiles_in_process:  # else the child compiles the support code
+            _precompile_support_code_once()
 
     def _build_in_background(self, args):
         try:
+            if self.compiles_in_process:
+                self._compile_in_child(args)
             self.build(args)
         except Exception as error:  # kept, announced at the next call; compile() raises it
             self.failure = error
@@ -153,6 +162,26 @@ class CompiledIR:
                            self.name, self.failure_reason())
         finally:
             self._done.set()
+
+    def _compile_in_child(self, args):
+        """Have a child process put the kernel's machine code in the disk cache, unless it
+        is there already; :meth:`build` then loads it (or compiles here if the child
+        failed, raising the error)."""
+        from functrans.lowering import compile_process
+        from functrans.lowering.compile import _numba, cached_on_disk, compile_module
+        with self._lock:
+            if self.compiled or self.failure is not None:
+                return
+            self._generate()
+            dispatcher, key = compile_module(self.functions)
+        if self.scalar_inputs:
+            args = self._scalars_in(args)
+        typeof = _numba().typeof
+        types = tuple(typeof(arg) for arg in args)
+        if types in dispatcher.signatures or cached_on_disk(key):
+            return  # compiled in this process already, or to be loaded from the disk
+        compile_process.compile_elsewhere(f"functrans_kernel_{key}", self.functions[-1][0],
+                                          types)
 
     def build(self, args):
         """Generate, load and compile the kernel for the types of ``args`` (once; an
