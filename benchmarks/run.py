@@ -149,6 +149,16 @@ def warm_up_backends(systems):
     return seconds
 
 
+def tiered_first_result(builder, data):
+    """Seconds to the first result of a new jitted function in jit's default (tiered) mode:
+    trace, optimise and run on the interpreter; the kernel compiled just before is not used
+    by a first call."""
+    import functrans
+    function = builder(data)
+    with functrans.config.override(background_compile=True):
+        return timing.first_call(function)[1]
+
+
 def run_case(case, systems, budget, rounds):
     """Run, check and time every system of one case; returns its entry of the JSON."""
     results, timed = {}, {}
@@ -172,6 +182,8 @@ def run_case(case, systems, budget, rounds):
             log(f"  !!! ERROR in {key} on {case.id}: {entry['message']}")
             traceback.print_exc()
             continue
+        if key == "functrans-jit":
+            entry["first_result_s"] = tiered_first_result(case.builders[key], case.data)
         ok, error, message = compare(result, reference, case.rtol)
         entry["rel_error"] = error
         if not ok:
