@@ -39,7 +39,6 @@ import numpy as np
 
 import functrans.numpy as fnp
 from functrans import core, tree
-from functrans.lowering import compile_process
 from functrans.transforms.differentiation import value_and_grad
 from functrans.transforms.jit import jit as jit_transform
 
@@ -424,8 +423,7 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
         state = optimizer.init(params)
     batch_iterator = iter(batches) if batches is not None else None
     with LossHistory(steps, description, progress) as history:
-        for number in range(steps):
-            arguments = (params, state) if batch_iterator is None else None
+        for _ in range(steps):
             if batch_iterator is None:
                 params, state, value = step(params, state)
             else:
@@ -433,13 +431,6 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
                     batch = next(batch_iterator)
                 except StopIteration:
                     break
-                arguments = (params, state, batch)
-                params, state, value = step(*arguments)
-            if jit and number == 0 and steps > 1 and not compile_process.usable():
-                # The first step ran on jit's interpreter tier, and the kernel compiles on
-                # a thread of this process, whose GIL-bound type inference would slow every
-                # interpreted step 3-4 times: a loop is where the kernel pays, wait for it.
-                # (Compiled in a child process, it leaves the steps their speed: no wait.)
-                step.lower(*arguments).compile()
+                params, state, value = step(params, state, batch)
             history.record(value)
     return history.result(params, state)
