@@ -12,6 +12,7 @@ from functrans import numpy as fnp
 from functrans.numpy._dispatch import Tracer, array_operand
 from functrans.numpy._promotion import aval
 from functrans.scipy.signal._detrend import detrend as detrend_along
+from functrans.transforms.vmap import vmap
 
 
 def concrete_number(value, name):
@@ -135,7 +136,6 @@ def detrending(detrend, axis, per_segment):
     if not callable(detrend):
         raise ValueError(f"Parameter detrend={detrend!r} is not a str, function or None!")
     if per_segment:
-        from functrans import vmap
         return vmap(detrend, in_axes=-2, out_axes=-2)
     if axis == -1:
         return detrend

@@ -53,7 +53,7 @@ def stft(x, fs=1.0, window="hann_periodic", nperseg=256, noverlap=None, nfft=Non
     >>> import numpy as np
     >>> frequencies, times, transform = stft(np.ones(32), nperseg=8)
     >>> transform.shape
-    (5, 5)
+    (5, 9)
     """
     scaling = _scale_name(scaling)
     if boundary not in _segments.BOUNDARY_EXTENSIONS:
