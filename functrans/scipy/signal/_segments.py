@@ -3,7 +3,6 @@ trace time, or an array, which may be traced), the checked segment parameters, t
 overlapping segments of a signal as one gather, the boundary extensions and the detrending
 of each segment.
 """
-import operator
 import warnings
 
 import numpy as np
@@ -35,7 +34,7 @@ def named_window(window, length):
 
 def window_array(window):
     """A window given as values: a 1-D NumPy or traced array. A callable is refused."""
-    if callable(window) and not isinstance(window, (Tracer, np.ndarray)):
+    if callable(window):
         raise TypeError("window must be a window name (such as 'hann'), a (name, parameter) "
                         "tuple or a 1-D array of values; a callable is not accepted")
     window = array_operand(window)
@@ -47,7 +46,7 @@ def window_array(window):
 def positive_length(nperseg):
     if nperseg is None:
         return None
-    nperseg = operator.index(nperseg) if not isinstance(nperseg, float) else int(nperseg)
+    nperseg = int(nperseg)
     if nperseg < 1:
         raise ValueError("nperseg must be a positive integer")
     return nperseg

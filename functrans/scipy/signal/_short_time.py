@@ -120,8 +120,8 @@ def _window_energy(window, nperseg, step, count, length):
         squares = fnp.broadcast_to((window * window)[:, None], (nperseg, count))
         return _overlap_added(squares, step, length)
     energy = np.zeros(length, window.dtype)
-    for index in range(count):
-        energy[index * step:index * step + nperseg] += window ** 2
+    positions = np.arange(count)[:, None] * step + np.arange(nperseg)[None, :]
+    np.add.at(energy, positions, np.broadcast_to(window ** 2, positions.shape))
     return energy
 
 

@@ -45,6 +45,13 @@ def _window_and_length(window, nperseg, length):
     return window, nperseg
 
 
+def _squared_magnitude(value):
+    """``|value|**2``, written so that its derivatives hold where ``value`` is 0."""
+    if aval(value).dtype.kind == "c":
+        return fnp.real(value) ** 2 + fnp.imag(value) ** 2
+    return value * value
+
+
 def _spectra(signal, window, nperseg, step, count, nfft, onesided, detrend_segments):
     """The FFT of each detrended, windowed segment: ``(..., count, frequencies)``."""
     windowed = detrend_segments(_segments.segments(signal, nperseg, step, count))
@@ -120,15 +127,15 @@ def _cross_spectral_density(x, y, same_data, fs, window, nperseg, noverlap, nfft
                              detrend_segments)
         power = fnp.conj(x_spectra) * y_spectra
     if scaling == "density":
-        magnitudes = fnp.abs(window)
-        power = power / (fs * fnp.sum(magnitudes * magnitudes))
+        power = power / (fs * fnp.sum(_squared_magnitude(window)))
     else:
-        power = power / fnp.abs(fnp.sum(window)) ** 2
+        power = power / _squared_magnitude(fnp.sum(window))
     if onesided:
         power = power * _segments.onesided_doubling(nfft)
-    power = _averaged(power, average).astype(out_dtype)
+    # Like SciPy, the result has the complex dtype of the inputs, real for one signal.
     if same_data:
-        power = fnp.real(power)
+        out_dtype = np.empty((), out_dtype).real.dtype
+    power = _averaged(power, average).astype(out_dtype)
     frequencies = np.fft.rfftfreq(nfft, 1 / fs) if onesided else np.fft.fftfreq(nfft, 1 / fs)
     return frequencies, fnp.moveaxis(power, -1, axis)
 
