@@ -110,6 +110,8 @@ def test_welch_axis_positional_arguments_and_float32():
                    scipy.signal.welch(singles, nperseg=16), rtol=1e-5)
     assert_matches(traced(lambda u, v: signal.csd(u, v, nperseg=16, axis=0))(SIGNAL.T, ROW.T),
                    scipy.signal.csd(SIGNAL.T, ROW.T, nperseg=16, axis=0))
+    assert_matches(traced(lambda u, v: signal.csd(u, v, nperseg=16))(SHORTER, SIGNAL),
+                   scipy.signal.csd(SHORTER, SIGNAL, nperseg=16))
 
 
 STFT_CASES = [
@@ -121,6 +123,7 @@ STFT_CASES = [
      "return_onesided": False},
     {"window": np.hanning(10), "nperseg": None, "detrend": "constant"},
     {"nperseg": 8, "detrend": lambda d: d - fnp.mean(d, axis=0), "axis": 0},
+    {"nperseg": None, "window": "hamming", "noverlap": 30},
     {},
 ]
 

@@ -28,10 +28,11 @@ def _scale_name(scaling):
 
 def _window_and_length(window, nperseg, length):
     """The window and segment length as SciPy's ``stft`` triages them: a named window has
-    ``nperseg`` points (at most the signal's length, with a warning); a window array sets
-    ``nperseg``, which must then agree with it."""
+    ``nperseg`` points (256 if None; at most the signal's length, with a warning); a window
+    array sets ``nperseg``, which must then agree with it."""
     if _segments.is_window_name(window):
-        nperseg = _segments.warn_if_longer(nperseg, length, stacklevel=5)
+        nperseg = _segments.warn_if_longer(256 if nperseg is None else nperseg, length,
+                                           stacklevel=5)
         return _segments.named_window(window, nperseg), nperseg
     window = _segments.window_array(window)
     window_length = aval(window).shape[0]
