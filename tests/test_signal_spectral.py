@@ -231,6 +231,13 @@ def test_vmap_matches_a_loop():
                                        atol=1e-14)
 
 
+def test_jit_of_welch_matches_eager_and_scipy():
+    function = functrans.jit(lambda v: signal.welch(v, fs=2.0, nperseg=16))
+    got = function(SIGNAL)
+    assert_matches(got, traced(lambda v: signal.welch(v, fs=2.0, nperseg=16))(SIGNAL))
+    assert_matches(got, scipy.signal.welch(SIGNAL, fs=2.0, nperseg=16))
+
+
 def _analysis(x, y, window):
     return (signal.welch(x, nperseg=16, average="median")[1],
             signal.csd(x, y, window=window, detrend="linear", scaling="spectrum")[1],
