@@ -28,6 +28,7 @@ def is_window_name(window):
 
 
 def named_window(window, length):
+    """SciPy's window of ``length`` points named by ``window``: a constant of the trace."""
     import scipy.signal
     return scipy.signal.get_window(window, length)
 
@@ -44,6 +45,7 @@ def window_array(window):
 
 
 def positive_length(nperseg):
+    """``nperseg`` as an int (None stays None, for the window to decide), checked positive."""
     if nperseg is None:
         return None
     nperseg = int(nperseg)
