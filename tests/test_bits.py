@@ -68,14 +68,23 @@ def _integer_functions(xp, x, counts):
 
 _integer_functions_jit = functrans.jit(lambda x, counts: _integer_functions(fnp, x, counts))
 
+#: jit of every integer dtype takes a compile each: two here, the others marked slow
+_QUICK_JIT_DTYPES = (np.int8, np.uint64)
+
+
+@pytest.mark.parametrize("dtype", [
+    d if d in _QUICK_JIT_DTYPES else pytest.param(d, marks=pytest.mark.slow)
+    for d in INTEGER_DTYPES], ids=lambda d: np.dtype(d).name)
+def test_shifts_and_bitwise_count_compiled_match_numpy(dtype):
+    x, counts = _integer_operands(dtype)
+    _assert_all_identical(_integer_functions_jit(x, counts), _integer_functions(np, x, counts))
+
 
 @pytest.mark.parametrize("dtype", INTEGER_DTYPES, ids=lambda d: np.dtype(d).name)
-def test_shifts_and_bitwise_count_match_numpy(dtype):
+def test_shifts_and_bitwise_count_traced_match_numpy(dtype):
     x, counts = _integer_operands(dtype)
-    expected = _integer_functions(np, x, counts)
     traced = functrans.vmap(lambda a, b: _integer_functions(fnp, a, b))(x, counts)
-    _assert_all_identical(traced, expected)
-    _assert_all_identical(_integer_functions_jit(x, counts), expected)
+    _assert_all_identical(traced, _integer_functions(np, x, counts))
 
 
 @pytest.mark.parametrize("function", [
@@ -116,18 +125,30 @@ def _packing(xp, bits, packed):
             xp.unpackbits(packed, axis=0, count=0), xp.unpackbits(packed, count=-96))
 
 
-_packing_jit = functrans.jit(lambda bits, packed: _packing(fnp, bits, packed))
-
-
-def test_packbits_and_unpackbits_match_numpy():
+def test_packbits_and_unpackbits_traced_match_numpy():
     expected = _packing(np, _BITS, _BYTES)
     _assert_all_identical(_traced(lambda a, b: _packing(fnp, a, b), _BITS, _BYTES), expected)
-    _assert_all_identical(_packing_jit(_BITS, _BYTES), expected)
-    # under vmap: each example packed on its own
-    batched = functrans.vmap(lambda a, b: _packing(fnp, a, b))(_BITS, _BYTES)
+    # under vmap: a batch of two examples, each packed on its own
+    bits, packed = np.stack([_BITS, _BITS[::-1]]), np.stack([_BYTES, _BYTES[::-1]])
+    batched = functrans.vmap(lambda a, b: _packing(fnp, a, b))(bits, packed)
     for index, got in enumerate(tree.leaves(batched)):
         _assert_identical(got, np.stack([_packing(np, a, b)[index]
-                                         for a, b in zip(_BITS, _BYTES)]))
+                                         for a, b in zip(bits, packed)]))
+
+
+def test_packbits_and_unpackbits_compiled_match_numpy():
+    function = functrans.jit(lambda bits, packed: (
+        fnp.packbits(bits, axis=1, bitorder="little"),
+        fnp.unpackbits(packed, axis=2, count=-5)))
+    _assert_all_identical(function(_BITS, _BYTES),
+                          (np.packbits(_BITS, axis=1, bitorder="little"),
+                           np.unpackbits(_BYTES, axis=2, count=-5)))
+
+
+@pytest.mark.slow
+def test_packbits_and_unpackbits_compiled_with_every_keyword_match_numpy():
+    function = functrans.jit(lambda bits, packed: _packing(fnp, bits, packed))
+    _assert_all_identical(function(_BITS, _BYTES), _packing(np, _BITS, _BYTES))
 
 
 def test_packbits_round_trip_and_edge_shapes():

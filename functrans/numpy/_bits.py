@@ -86,15 +86,26 @@ def _bit_positions(bitorder):
 
 
 def _with_length(x, axis, length):
-    """``x`` cut or padded with zeros to ``length`` along ``axis``."""
-    shape = aval(x).shape
+    """``x`` cut or extended with zeros to ``length`` along ``axis``.
+
+    The zeros come from a select over ``x`` repeated (broadcast, reshape, slice: index maps
+    that fuse into the consumer's loop) rather than from ``pad``, whose slice assignment
+    takes numba seconds to compile.
+    """
+    shape, dtype = aval(x).shape, aval(x).dtype
+    limits = shape[:axis] + (length,) + shape[axis + 1:]
     if length <= shape[axis]:
-        limits = list(shape)
-        limits[axis] = length
         return lax.slice(x, (0,) * len(shape), limits)
-    config = [(0, 0, 0)] * len(shape)
-    config[axis] = (0, length - shape[axis], 0)
-    return lax.pad(x, np.zeros((), aval(x).dtype)[()], config)
+    if shape[axis] == 0:
+        return lax.full(limits, 0, dtype)
+    copies = -(-length // shape[axis])
+    repeated_shape = shape[:axis] + (copies,) + shape[axis:]
+    repeated = lax.broadcast_in_dim(
+        x, repeated_shape, tuple(d for d in range(len(repeated_shape)) if d != axis))
+    repeated = lax.reshape(repeated, shape[:axis] + (copies * shape[axis],) + shape[axis + 1:])
+    repeated = lax.slice(repeated, (0,) * len(shape), limits)
+    inside = lax.lt(lax.iota(np.int64, limits, axis), shape[axis])
+    return lax.select(inside, repeated, lax.full(limits, 0, dtype))
 
 
 @numpy_when_eager(np.packbits)
