@@ -246,3 +246,15 @@ def test_float_functions_reject_what_numpy_rejects():
         functrans.make_jaxpr(lambda a: fnp.ldexp(a, a))(np.ones(2))
     with pytest.raises(TypeError):
         functrans.make_jaxpr(fnp.frexp)(np.ones(2, np.complex128))
+
+
+def test_numpy_bit_functions_on_tracers_use_functrans():
+    x = np.array([0.0, -3.5, 1e-310, np.inf])
+    n = np.array([3, 1, -2, 70], np.int64)
+
+    def numpy_code(a, b):
+        return (np.spacing(a), np.nextafter(a, 0.0), np.frexp(a), np.ldexp(a, b),
+                np.left_shift(b, 2), np.right_shift(b, b), np.bitwise_count(b), b << 1, b >> 1)
+
+    _assert_all_identical(_traced(numpy_code, x, n), numpy_code(x, n))
+
