@@ -6,6 +6,9 @@ either sign, subnormals, the largest floats, infinities and NaN. Each is checked
 all the functions at once)."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import functrans
 import functrans.numpy as fnp
@@ -160,6 +163,28 @@ def test_packbits_round_trip_and_edge_shapes():
         _assert_identical(_traced(function, bits), numpy_function(bits))
 
 
+@settings(max_examples=40)
+@given(data=st.data())
+def test_packbits_then_unpackbits_match_numpy_for_drawn_shapes_and_keywords(data):
+    dtype = data.draw(st.sampled_from([np.bool_, np.uint8, np.int8, np.int64]))
+    a = data.draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
+                                                     max_side=10),
+                             elements=st.sampled_from([0, 1, 2]).map(dtype)))
+    axis = data.draw(st.none() | st.integers(-a.ndim, a.ndim - 1) if a.ndim else st.none())
+    bitorder = data.draw(st.sampled_from(["big", "little"]))
+    packed = np.packbits(a, axis=axis, bitorder=bitorder)
+    length = 8 * (packed.size if axis is None else packed.shape[axis])
+    count = data.draw(st.none() | st.integers(-length, length + 10))
+
+    def unpacked(xp, x):
+        return xp.unpackbits(xp.packbits(x, axis=axis, bitorder=bitorder), axis=axis,
+                             count=count, bitorder=bitorder)
+
+    _assert_identical(_traced(lambda x: fnp.packbits(x, axis=axis, bitorder=bitorder), a),
+                      packed)
+    _assert_identical(_traced(lambda x: unpacked(fnp, x), a), unpacked(np, a))
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda a: fnp.packbits(a, bitorder="middle"), ValueError),
     (lambda a: fnp.unpackbits(a, count=-17), ValueError),
@@ -209,6 +234,17 @@ def test_float_functions_match_numpy_bit_for_bit(dtype):
     traced = functrans.vmap(lambda a, b, c: _float_functions(fnp, a, b, c))(x, y, n)
     _assert_all_identical(traced, expected)
     _assert_all_identical(_float_functions_jit(x, y, n), expected)
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_float_functions_match_numpy_on_drawn_bit_patterns(data):
+    dtype = np.dtype(data.draw(st.sampled_from(FLOAT_DTYPES)))
+    bits = np.dtype(f"u{dtype.itemsize}")
+    x, y = (data.draw(hnp.arrays(bits, 12)).view(dtype) for _ in range(2))
+    n = data.draw(hnp.arrays(np.int32, 12, elements=st.integers(-2500, 2500)))
+    _assert_all_identical(_traced(lambda a, b, c: _float_functions(fnp, a, b, c), x, y, n),
+                          _float_functions(np, x, y, n))
 
 
 @pytest.mark.parametrize("function", [
