@@ -665,3 +665,33 @@ CASES += [
 CASES += [Case("wofz", _pair, lambda x, y: _parts(lax_special.wofz(lax.complex(x, y))),
                float_argnums=(0, 1))]
 COMPLEX_CASES += [complex_unary("wofz", lax_special.wofz)]
+
+# --- bits: integer shifts, frexp, nextafter (functrans.lax.bits) -------------------------------
+_SHIFT_DTYPES = [np.int8, np.uint8, np.int16, np.uint32, np.int64, np.uint64]
+
+
+def _shift_args(data):
+    """Integers of a drawn dtype, shifted by counts from -2 to 2 past the bit width."""
+    s = shape(data)
+    dtype = data.draw(st.sampled_from(_SHIFT_DTYPES))
+    info = np.iinfo(dtype)
+    values = data.draw(hnp.arrays(dtype, s, elements=st.integers(int(info.min), int(info.max))))
+    counts = data.draw(hnp.arrays(dtype, s, elements=st.integers(max(int(info.min), -2),
+                                                                 info.bits + 2)))
+    return (values, counts)
+
+
+def _away_from_powers_of_two(data, shape_):
+    """Values whose frexp mantissa is in [0.55, 0.95] in magnitude: frexp is smooth there."""
+    mantissa = away_from_zero(data, shape_, 0.55, 0.95)
+    exponent = data.draw(hnp.arrays(np.int64, shape_, elements=st.integers(-3, 3)))
+    return np.ldexp(mantissa, exponent)
+
+
+CASES += [
+    Case("shift_left", _shift_args, lax.shift_left, float_argnums=()),
+    Case("shift_right", _shift_args, lax.shift_right, float_argnums=()),
+    unary("frexp_mantissa", lax.frexp_mantissa, draw=_away_from_powers_of_two),
+    unary("frexp_exponent", lax.frexp_exponent, finite_differences=False),
+    binary("nextafter", lax.nextafter, finite_differences=False),
+]

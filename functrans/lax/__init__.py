@@ -13,6 +13,9 @@ from functrans.lax.elementwise import (
     logical_and, logical_not, logical_or, logical_xor, logistic, lt, max, min, mul, ne, neg,
     pow, rem, round, rsqrt, select, sign, sin, sinh, sqrt, stop_gradient, sub, tan, tanh,
 )
+from functrans.lax.bits import (
+    frexp_exponent, frexp_mantissa, nextafter, shift_left, shift_right,
+)
 from functrans.lax.linalg import dot_general
 from functrans.lax import special  # noqa: F401  (registers the special-function primitives)
 from functrans.lax.decompositions import cholesky, eig, eigh, lu, qr, svd, triangular_solve

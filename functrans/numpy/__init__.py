@@ -54,8 +54,13 @@ from functrans.numpy._differences import (
 from functrans.numpy._elementwise_compositions import (
     cbrt, copysign, deg2rad, degrees, divmod, fabs, float_power, fmod, gcd, heaviside, i0,
     isneginf, lcm,
-    isposinf, ldexp, logaddexp2, modf, nan_to_num, rad2deg, radians, signbit,
+    isposinf, logaddexp2, modf, nan_to_num, rad2deg, radians, signbit,
 )
+from functrans.numpy._bits import (
+    bitwise_count, bitwise_left_shift, bitwise_right_shift, left_shift, packbits, right_shift,
+    unpackbits,
+)
+from functrans.numpy._floating_point import frexp, ldexp, nextafter, spacing
 from functrans.numpy._functional import apply_along_axis, apply_over_axes, fromfunction
 from functrans.numpy._grids import (
     diag_indices, diag_indices_from, diagflat, fill_diagonal, geomspace, index_exp, indices, ix_,

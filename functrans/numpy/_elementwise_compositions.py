@@ -1,5 +1,5 @@
 """Elementwise functions NumPy has as ufuncs and functrans builds from others: angle
-conversions, nan_to_num, logaddexp2, copysign, heaviside, fmod, ldexp, cbrt, ...
+conversions, nan_to_num, logaddexp2, copysign, heaviside, fmod, cbrt, ...
 
 Each gives NumPy's result dtype for its input dtypes (``deg2rad(int8)`` is float16, as
 NumPy's loop selection has it) and calls NumPy itself on concrete inputs.
@@ -10,7 +10,7 @@ import numpy as np
 
 from functrans import dtypes
 from functrans.lax import special as lax_special
-from functrans.numpy._dispatch import array_operand, operand
+from functrans.numpy._dispatch import array_operand
 from functrans.numpy._eager import numpy_when_eager
 from functrans.numpy._promotion import aval, promoted_dtype
 from functrans.numpy._ufuncs import (
@@ -148,18 +148,6 @@ def fmod(x1, x2, /):
     signs_differ = not_equal(less(modulo, 0), less(x1, 0))
     result = where(logical_and(not_equal(modulo, 0), signs_differ), subtract(modulo, x2), modulo)
     return where(equal(modulo, 0), multiply(x1, 0), result)  # a zero takes x1's sign, as in C
-
-
-@numpy_when_eager(np.ldexp)
-def ldexp(x1, x2, /):
-    """NumPy's ``ldexp``: ``x1 * 2**x2`` for integer ``x2``."""
-    x2 = operand(x2)
-    if aval(x2).dtype.kind not in "biu":
-        raise TypeError("ldexp: the exponent x2 must be an integer array")
-    x1 = array_operand(x1)
-    dtype = ufunc_dtype(np.ldexp, x1, np.asarray(0, aval(x2).dtype))
-    x1 = x1.astype(dtype)
-    return multiply(x1, power(np.asarray(2, dtype), array_operand(x2).astype(dtype)))
 
 
 @numpy_when_eager(np.isposinf)
