@@ -25,14 +25,10 @@ MODULE_PAIRS = (
 # Row label -> {name: why functrans leaves it out}. Each engineer adds the names of their part.
 MISSING_ON_PURPOSE = {
     "numpy": {
-        "linalg": "a module of its own (its own row)",
-        "fft": "a module of its own (its own row)",
         "ufunc": "JAX's class for user ufuncs built on its primitives; functrans.numpy.vectorize "
                  "covers the use",
         "frompyfunc": "makes a jax.numpy.ufunc (see ufunc)",
         "from_dlpack": "DLPack exchange is for device arrays; functrans arrays are NumPy's own",
-        "promote_types": "JAX's lattice (weak types, bfloat16); functrans follows NumPy 2, "
-                         "use numpy.promote_types",
         "bfloat16": "no bfloat16 in NumPy or numba",
         "float8_e4m3b11fnuz": "ml_dtypes float8 formats: not in NumPy or numba",
         "float8_e4m3fn": "ml_dtypes float8 formats: not in NumPy or numba",
@@ -66,15 +62,6 @@ MISSING_ON_PURPOSE = {
                       "size; call numpy.trim_zeros on concrete arrays",
         "polydiv": "NumPy trims the remainder's leading zeros, so its length depends on the "
                    "values; call numpy.polydiv on concrete arrays",
-        "angle": "complex numbers (i14fft)",
-        "conj": "complex numbers (i14fft)",
-        "conjugate": "complex numbers (i14fft)",
-        "real": "complex numbers (i14fft)",
-        "imag": "complex numbers (i14fft)",
-        "iscomplex": "complex numbers (i14fft)",
-        "iscomplexobj": "complex numbers (i14fft)",
-        "isreal": "complex numbers (i14fft)",
-        "isrealobj": "complex numbers (i14fft)",
     },
 }
 
