@@ -17,6 +17,7 @@ import functools
 import inspect
 import keyword
 import logging
+import operator
 import re
 import sys
 import threading
@@ -61,13 +62,20 @@ class CompiledIR:
 
     def __init__(self, ir, name):
         from functrans.lowering.codegen import check_rules
+        from functrans.lowering.leaf_batching import batch_leaves
         from functrans.lowering.optimize import optimize
         self.ir = ir
         self.name = name
         self.optimized_ir = optimize(ir)
         check_rules(self.optimized_ir)
-        self.scalar_inputs = [i for i, aval in enumerate(ir.in_avals) if not aval.shape]
-        self.out_types = [aval.dtype.type if not aval.shape else None for aval in ir.out_avals]
+        # Many leaves computed alike: the kernel runs each computation once over packed
+        # leaves (functrans.lowering.leaf_batching); self.packing converts the arguments.
+        packed = batch_leaves(self.optimized_ir)
+        self.kernel_ir, self.packing = packed if packed is not None else (self.optimized_ir, None)
+        self.scalar_inputs = [i for i, aval in enumerate(self.kernel_ir.in_avals)
+                              if not aval.shape]
+        self.out_types = [aval.dtype.type if not aval.shape else None
+                          for aval in self.kernel_ir.out_avals]
         self.scalar_outputs = any(t is not None for t in self.out_types)
         self.convert_outputs = _output_converter(self.out_types)
         self.functions = self.dispatcher = self.key = self.failure = None
@@ -94,18 +102,26 @@ class CompiledIR:
         if self._source is None:
             from functrans.lowering.codegen import generate_functions
             from functrans.lowering.compile import module_source
-            self.functions = generate_functions(self.optimized_ir, _identifier(self.name))
+            self.functions = generate_functions(self.kernel_ir, _identifier(self.name))
             self._source = module_source(self.functions, cache=config.disk_cache)
         return self._source
 
     def __call__(self, *args):
+        if self.packing is None:
+            return self._call_kernel(args)
+        return self.packing.unpack(self._call_kernel(self.packing.pack(args)))
+
+    def _kernel_arguments(self, args):
+        return args if self.packing is None else self.packing.pack(args)
+
+    def _call_kernel(self, args):
         if self.compiled:
             return self._run_kernel(args)
         if not config.background_compile:
-            self.build(args)
+            self._build(args)
             return self._run_kernel(args)
-        outputs = self.interpret(args)
-        self.request(args)
+        outputs = self._interpret(args)
+        self._request(args)
         return outputs
 
     def _run_kernel(self, args):
@@ -116,22 +132,31 @@ class CompiledIR:
     def interpret(self, args):
         """The outputs of the optimised IR on ``args``, evaluated by NumPy, as the kernel
         gives them: arrays of the output types, NumPy scalars for 0-d outputs."""
+        if self.packing is None:
+            return self._interpret(args)
+        return self.packing.unpack(self._interpret(self.packing.pack(args)))
+
+    def _interpret(self, args):
         from functrans.ir import eval_ir
-        values = eval_ir(self.optimized_ir, *args)
+        values = eval_ir(self.kernel_ir, *args)
+        inputs = {id(a) for a in args}
         outputs = []
-        for value, aval in zip(values, self.ir.out_avals):
+        for value, aval in zip(values, self.kernel_ir.out_avals):
             if not aval.shape:
                 outputs.append(aval.dtype.type(value))
             else:
                 value = np.asarray(value, dtype=aval.dtype)
                 # A view of an input or a read-only broadcast: the kernel returns a fresh array.
                 outputs.append(value if value.flags.writeable and value.base is None
-                               and not any(value is a for a in args) else value.copy())
+                               and id(value) not in inputs else value.copy())
         return outputs
 
     def request(self, args):
         """Have the kernel compiled on the compile thread for ``args``' types (once); warn
         here, once, if that compile failed."""
+        self._request(self._kernel_arguments(args))
+
+    def _request(self, args):
         if self._requested:
             if self.failure is not None and not self._warned:
                 self._warn()
@@ -146,7 +171,7 @@ class CompiledIR:
 
     def _build_in_background(self, args):
         try:
-            self.build(args)
+            self._build(args)
         except Exception as error:  # kept, announced at the next call; compile() raises it
             self.failure = error
             logger.warning("functrans.jit: the kernel of %s failed to compile: %s",
@@ -157,6 +182,9 @@ class CompiledIR:
     def build(self, args):
         """Generate, load and compile the kernel for the types of ``args`` (once; an
         earlier failure is raised again)."""
+        self._build(self._kernel_arguments(args))
+
+    def _build(self, args):
         with self._lock:
             if self.compiled:
                 return
@@ -231,6 +259,10 @@ class CompiledIR:
 
     def runner(self, consts, out_tree, leaf_keys):
         """A call of this kernel specialised to one signature: the jit cache's entry."""
+        if self.packing is not None:
+            packing, run = self.packing, self._run_kernel
+            return lambda leaves: tree.unflatten(
+                out_tree, packing.unpack(run(packing.pack([*consts, *leaves]))))
         dispatcher, convert = self.dispatcher, self.convert_outputs
         array_scalars = {i - len(consts) for i in self.scalar_inputs
                          if i >= len(consts) and type(leaf_keys[i - len(consts)]) is tuple
@@ -376,6 +408,17 @@ def _plain_leaf_key(x):
     raise TypeError
 
 
+_SHAPE_AND_DTYPE = operator.attrgetter("shape", "dtype")
+
+
+def _plain_leaf_keys(leaves):
+    """``tuple(map(_plain_leaf_key, leaves))``, at C speed when every leaf is a NumPy array
+    or scalar (a call with a pytree of 10,000 leaves computes this every time)."""
+    if all(kind is np.ndarray or issubclass(kind, np.generic) for kind in set(map(type, leaves))):
+        return tuple(map(_SHAPE_AND_DTYPE, leaves))
+    return tuple(map(_plain_leaf_key, leaves))
+
+
 _SINGLE_LEAF = tree.structure(0)
 
 
@@ -395,6 +438,8 @@ class Lowered:
     def __init__(self, compiled_ir, function, arguments):
         self.ir = compiled_ir.ir
         self.optimized_ir = compiled_ir.optimized_ir
+        #: what the kernel computes: optimized_ir, or it rewritten over packed leaves
+        self.kernel_ir = compiled_ir.kernel_ir
         self._compiled_ir = compiled_ir
         self._function = function
         self._arguments = arguments
@@ -468,6 +513,15 @@ class JittedFunction:
                 run = None
             if run is not None:
                 return run(args)
+            # Pytrees of plain leaves: one flatten and one look-up, no per-leaf checks (a
+            # signature in the cache was checked when it was compiled).
+            leaves, treedef = tree.flatten(args)
+            try:
+                run = self._entries.get((treedef, _plain_leaf_keys(leaves), ()))
+            except TypeError:
+                run = None
+            if run is not None:
+                return run(leaves)
         return self._call(args, kwargs)
 
     def _split(self, args, kwargs):
