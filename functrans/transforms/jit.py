@@ -107,22 +107,22 @@ class CompiledIR:
         return self._source
 
     def __call__(self, *args):
-        if self.packing is None:
-            return self._call_kernel(args)
-        return self.packing.unpack(self._call_kernel(self.packing.pack(args)))
+        if self.compiled:
+            return self._run_packed(args)
+        if not config.background_compile:
+            self.build(args)
+            return self._run_packed(args)
+        outputs = self.interpret(args)
+        self.request(args)
+        return outputs
 
     def _kernel_arguments(self, args):
         return args if self.packing is None else self.packing.pack(args)
 
-    def _call_kernel(self, args):
-        if self.compiled:
+    def _run_packed(self, args):
+        if self.packing is None:
             return self._run_kernel(args)
-        if not config.background_compile:
-            self._build(args)
-            return self._run_kernel(args)
-        outputs = self._interpret(args)
-        self._request(args)
-        return outputs
+        return self.packing.unpack(self._run_kernel(self.packing.pack(args)))
 
     def _run_kernel(self, args):
         if self.scalar_inputs:
@@ -154,9 +154,6 @@ class CompiledIR:
     def request(self, args):
         """Have the kernel compiled on the compile thread for ``args``' types (once); warn
         here, once, if that compile failed."""
-        self._request(self._kernel_arguments(args))
-
-    def _request(self, args):
         if self._requested:
             if self.failure is not None and not self._warned:
                 self._warn()
@@ -166,7 +163,8 @@ class CompiledIR:
                 return
             self._requested = True
         from functrans.lowering import background
-        background.submit(functools.partial(self._build_in_background, args))
+        background.submit(functools.partial(self._build_in_background,
+                                            self._kernel_arguments(args)))
         _precompile_support_code_once()
 
     def _build_in_background(self, args):
