@@ -97,8 +97,8 @@ def main(argv=None):
     for count in options.sizes:
         for mode in options.modes:
             r = measure(count, mode)
-            print(f"{count:>7} {mode:>12} {r['first_call_s']:>10.2f}s {r['kernel_ready_s']:>12.2f}s "
-                  f"{r['numba_s']:>7.2f}s {r['cached_call_us_per_leaf']:>10.3f}µs "
+            print(f"{count:>7} {mode:>12} {r['first_call_s']:>10.2f}s "
+                  f"{r['kernel_ready_s']:>12.2f}s {r['numba_s']:>7.2f}s {r['cached_call_us_per_leaf']:>10.3f}µs "
                   f"{r['peak_mib']:>6.0f}MiB {r['kernel_parameters']:>14} "
                   f"{r['kernel_equations']:>10}", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
