@@ -42,6 +42,8 @@ def combined(params, grads, rows, counts, scale, floats):
         # neighbours: the same pack read at two offsets
         "neighbours": [a * b for a, b in zip(tripled[:-1], row_leaves[1:])],
         "first_two": (row_leaves[0], tripled[1]),
+        # a pack read in reverse order: computed leaf by leaf, from slices of the pack
+        "reversed": [a - b for a, b in zip(row_leaves, row_leaves[::-1])],
         "counts": [c * 2 + 1 for c in counts],
         "scaled": scale * value,
         "floats": [f * value for f in floats],  # Python floats packed as one array
