@@ -33,13 +33,14 @@ def inline_calls(ir):
     return IR(ir.const_vars, ir.consts, ir.in_vars, equations, [atom(a) for a in ir.out_vars])
 
 
-def _param_key(value):
+def param_key(value):
+    """A hashable key of an equation's parameters: equal keys, equal parameters."""
     if isinstance(value, np.ndarray):
         return ("array", value.shape, value.dtype.str, value.tobytes())
     if isinstance(value, (list, tuple)):
-        return tuple(_param_key(v) for v in value)
+        return tuple(param_key(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _param_key(v)) for k, v in value.items()))
+        return tuple(sorted((k, param_key(v)) for k, v in value.items()))
     try:
         hash(value)
     except TypeError:
@@ -65,7 +66,7 @@ def common_subexpressions(ir):
     for equation in ir.equations:
         inputs = [atom(a) for a in equation.inputs]
         key = (equation.primitive, tuple(_atom_key(a) for a in inputs),
-               _param_key(equation.params))
+               param_key(equation.params))
         previous = seen.get(key)
         if previous is not None:
             renamed.update(zip(equation.outputs, previous.outputs))

@@ -16,11 +16,16 @@ disk cache or ``config.compile_process`` is off; calls switch to the kernel when
 ready. Results differ between the tiers by rounding at most. ``config.background_compile
 = False`` (``FUNCTRANS_BACKGROUND_COMPILE=0``) compiles before the first call instead: every
 call then runs the kernel, bitwise reproducibly.
+
+A function over a pytree of many leaves computed alike gets a kernel over packed leaves
+(functrans.lowering.leaf_batching): one parameter and one loop nest per distinct per-leaf
+computation, so compile time does not grow with the number of leaves.
 """
 import functools
 import inspect
 import keyword
 import logging
+import operator
 import re
 import sys
 import threading
@@ -68,13 +73,20 @@ class CompiledIR:
 
     def __init__(self, ir, name):
         from functrans.lowering.codegen import check_rules
+        from functrans.lowering.leaf_batching import batch_leaves
         from functrans.lowering.optimize import optimize
         self.ir = ir
         self.name = name
         self.optimized_ir = optimize(ir)
         check_rules(self.optimized_ir)
-        self.scalar_inputs = [i for i, aval in enumerate(ir.in_avals) if not aval.shape]
-        self.out_types = [aval.dtype.type if not aval.shape else None for aval in ir.out_avals]
+        # Many leaves computed alike: the kernel runs each computation once over packed
+        # leaves (functrans.lowering.leaf_batching); self.packing converts the arguments.
+        packed = batch_leaves(self.optimized_ir)
+        self.kernel_ir, self.packing = packed if packed is not None else (self.optimized_ir, None)
+        self.scalar_inputs = [i for i, aval in enumerate(self.kernel_ir.in_avals)
+                              if not aval.shape]
+        self.out_types = [aval.dtype.type if not aval.shape else None
+                          for aval in self.kernel_ir.out_avals]
         self.scalar_outputs = any(t is not None for t in self.out_types)
         self.convert_outputs = _output_converter(self.out_types)
         self.functions = self.dispatcher = self.key = self.failure = None
@@ -108,21 +120,29 @@ class CompiledIR:
         if self._source is None:
             from functrans.lowering.codegen import generate_functions
             from functrans.lowering.compile import module_source
-            self.functions = generate_functions(self.optimized_ir, _identifier(self.name))
+            self.functions = generate_functions(self.kernel_ir, _identifier(self.name))
             self._source = module_source(self.functions, cache=config.disk_cache)
         return self._source
 
     def __call__(self, *args):
         if self.compiled:
-            return self._run_kernel(args)
+            return self._run_packed(args)
         if not config.background_compile:
             self.build(args)
-            return self._run_kernel(args)
+            return self._run_packed(args)
         started = time.perf_counter()
         outputs = self.interpret(args)
         self.interpreted_seconds += time.perf_counter() - started
         self.request(args)
         return outputs
+
+    def _kernel_arguments(self, args):
+        return args if self.packing is None else self.packing.pack(args)
+
+    def _run_packed(self, args):
+        if self.packing is None:
+            return self._run_kernel(args)
+        return self.packing.unpack(self._run_kernel(self.packing.pack(args)))
 
     def _run_kernel(self, args):
         if self.scalar_inputs:
@@ -132,17 +152,23 @@ class CompiledIR:
     def interpret(self, args):
         """The outputs of the optimised IR on ``args``, evaluated by NumPy, as the kernel
         gives them: arrays of the output types, NumPy scalars for 0-d outputs."""
+        if self.packing is None:
+            return self._interpret(args)
+        return self.packing.unpack(self._interpret(self.packing.pack(args)))
+
+    def _interpret(self, args):
         from functrans.ir import eval_ir
-        values = eval_ir(self.optimized_ir, *args)
+        values = eval_ir(self.kernel_ir, *args)
+        inputs = {id(a) for a in args}
         outputs = []
-        for value, aval in zip(values, self.ir.out_avals):
+        for value, aval in zip(values, self.kernel_ir.out_avals):
             if not aval.shape:
                 outputs.append(aval.dtype.type(value))
             else:
                 value = np.asarray(value, dtype=aval.dtype)
                 # A view of an input or a read-only broadcast: the kernel returns a fresh array.
                 outputs.append(value if value.flags.writeable and value.base is None
-                               and not any(value is a for a in args) else value.copy())
+                               and id(value) not in inputs else value.copy())
         return outputs
 
     def request(self, args):
@@ -159,10 +185,11 @@ class CompiledIR:
                 return
             self._stage = "probing"
         from functrans.lowering import background
-        background.submit(functools.partial(self._build_if_worth_it, args))
+        background.submit(functools.partial(self._build_if_worth_it,
+                                            self._kernel_arguments(args)))
 
     def _build_if_worth_it(self, args):
-        """On the compile thread: build the kernel now if that is cheap (its machine code is
+        """On the compile thread, with ``args`` packed: build the kernel now if that is cheap (its machine code is
         in this process or in the disk cache), if its interpreted calls have taken
         ``config.compile_after`` seconds, or if a caller waits for it; else leave it cold
         until a later call finds it hot.
@@ -191,7 +218,7 @@ class CompiledIR:
                                                   self.functions[-1][0], types)
             elif not self.compiles_in_process:
                 _precompile_support_code_once()
-            self.build(args)
+            self._build(args)
         except Exception as error:  # kept, announced at the next call; compile() raises it
             self.failure = error
             logger.warning("functrans.jit: the kernel of %s failed to compile: %s",
@@ -214,6 +241,9 @@ class CompiledIR:
     def build(self, args):
         """Generate, load and compile the kernel for the types of ``args`` (once; an
         earlier failure is raised again)."""
+        self._build(self._kernel_arguments(args))
+
+    def _build(self, args):
         with self._lock:
             if self.compiled:
                 return
@@ -293,6 +323,13 @@ class CompiledIR:
 
     def runner(self, consts, out_tree, leaf_keys):
         """A call of this kernel specialised to one signature: the jit cache's entry."""
+        if self.packing is not None:
+            packing, run = self.packing, self._run_kernel
+            if consts:
+                return lambda leaves: tree.unflatten(
+                    out_tree, packing.unpack(run(packing.pack([*consts, *leaves]))))
+            return lambda leaves: tree.unflatten(out_tree,
+                                                 packing.unpack(run(packing.pack(leaves))))
         dispatcher, convert = self.dispatcher, self.convert_outputs
         array_scalars = {i - len(consts) for i in self.scalar_inputs
                          if i >= len(consts) and type(leaf_keys[i - len(consts)]) is tuple
@@ -438,6 +475,17 @@ def _plain_leaf_key(x):
     raise TypeError
 
 
+_SHAPE_AND_DTYPE = operator.attrgetter("shape", "dtype")
+
+
+def _plain_leaf_keys(leaves):
+    """``tuple(map(_plain_leaf_key, leaves))``, at C speed when every leaf is a NumPy array
+    or scalar (a call with a pytree of 10,000 leaves computes this every time)."""
+    if all(kind is np.ndarray or issubclass(kind, np.generic) for kind in set(map(type, leaves))):
+        return tuple(map(_SHAPE_AND_DTYPE, leaves))
+    return tuple(map(_plain_leaf_key, leaves))
+
+
 _SINGLE_LEAF = tree.structure(0)
 
 
@@ -457,6 +505,8 @@ class Lowered:
     def __init__(self, compiled_ir, function, arguments):
         self.ir = compiled_ir.ir
         self.optimized_ir = compiled_ir.optimized_ir
+        #: what the kernel computes: optimized_ir, or it rewritten over packed leaves
+        self.kernel_ir = compiled_ir.kernel_ir
         self._compiled_ir = compiled_ir
         self._function = function
         self._arguments = arguments
@@ -530,6 +580,15 @@ class JittedFunction:
                 run = None
             if run is not None:
                 return run(args)
+            # Pytrees of plain leaves: one flatten and one look-up, no per-leaf checks (a
+            # signature in the cache was checked when it was compiled).
+            leaves, treedef = tree.flatten(args)
+            try:
+                run = self._entries.get((treedef, _plain_leaf_keys(leaves), ()))
+            except TypeError:
+                run = None
+            if run is not None:
+                return run(leaves)
         return self._call(args, kwargs)
 
     def _split(self, args, kwargs):
