@@ -412,14 +412,29 @@ def _dynamic_update_slice_batch(values, batch_axes):
 vmap.batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
 
 
+def emit_copy_into(writer, destination, source, shape, starts, steps=None):
+    """Loops copying ``source`` (of ``shape``) into ``destination`` from index ``starts``
+    (expressions), every ``steps``-th element along each dimension.
+
+    Loops, not a slice assignment: numba compiles the broadcast checks of ``a[...] = b``
+    with their error messages' string formatting, seconds per kernel.
+    """
+    steps = steps or [1] * len(shape)
+    index = writer.loops(shape)
+    target = [i if start == "0" and step == 1 else
+              f"{start} + {i}" if step == 1 else f"{start} + {step} * {i}"
+              for i, start, step in zip(index, starts, steps)]
+    writer.line(f"{destination}[{', '.join(target)}] = {source}[{', '.join(index)}]")
+    writer.close(len(shape))
+
+
 def _emit_dynamic_update_slice(writer, equation, operands, outputs):
     x, update, *starts = operands
     (out,) = outputs
     sizes = equation.inputs[1].aval.shape
     names = _clamped_start_names(writer, starts, equation.inputs[0].aval.shape, sizes)
-    window = ", ".join(f"{s}:{s} + {n}" for s, n in zip(names, sizes))
     writer.line(f"{out} = np.copy({x})")
-    writer.line(f"{out}[{window}] = {update}")
+    emit_copy_into(writer, out, update, sizes, [str(name) for name in names])
 
 
 lowering_rules.emit_rules[dynamic_update_slice_p] = _emit_dynamic_update_slice
@@ -651,12 +666,6 @@ ad.deflinear_in(concatenate_p, range(64), _concatenate_transpose)
 vmap.defaxes_shifted(concatenate_p, "dimension")
 
 
-def _slice_text(rank, dimension, text):
-    parts = [":"] * rank
-    parts[dimension] = text
-    return "[" + ", ".join(parts) + "]"
-
-
 def _emit_concatenate(writer, equation, operands, outputs):
     dimension = equation.params["dimension"]
     (out,) = outputs
@@ -665,9 +674,10 @@ def _emit_concatenate(writer, equation, operands, outputs):
     offset = 0
     for operand, atom in zip(operands, equation.inputs):
         width = atom.aval.shape[dimension]
-        if width:
-            window = _slice_text(out_aval.ndim, dimension, f"{offset}:{offset + width}")
-            writer.line(f"{out}{window} = {operand}")
+        if atom.aval.size:
+            starts = ["0"] * out_aval.ndim
+            starts[dimension] = str(offset)
+            emit_copy_into(writer, out, operand, atom.aval.shape, starts)
         offset += width
 
 
@@ -750,9 +760,9 @@ def _emit_pad(writer, equation, operands, outputs):
     writer.line(f"{out}[...] = {padding_value}")
     if x_aval.size == 0:
         return
-    window = ", ".join(f"{lo}:{lo + (n - 1) * (interior + 1) + 1}:{interior + 1}"
-                       for n, (lo, _, interior) in zip(x_aval.shape, equation.params["padding_config"]))
-    writer.line(f"{out}[{window}] = {x}")
+    config = equation.params["padding_config"]
+    emit_copy_into(writer, out, x, x_aval.shape, [str(lo) for lo, _, _ in config],
+                   [interior + 1 for _, _, interior in config])
 
 
 lowering_rules.emit_rules[pad_p] = _emit_pad
