@@ -48,7 +48,10 @@ class ShardTasks:
         """The shards' result futures, all done (finished, or failed with the user's
         error), after sending again the shards that were lost with a worker."""
         for _ in range(_ROUNDS):
-            distributed.wait(self.futures)
+            try:
+                distributed.wait(self.futures)
+            except CancelledError:      # shards lost with a worker: found below
+                pass
             lost = [number for number, future in enumerate(self.futures) if future.cancelled()]
             if not lost:
                 return self.futures
