@@ -1,5 +1,7 @@
 """``minimize`` with the data on the workers: each step ships the parameters out and
 brings one gradient back."""
+from concurrent.futures import CancelledError
+
 import numpy as np
 
 from functrans import optim
@@ -9,6 +11,8 @@ from functrans.distributed.gradients import value_and_grad
 __all__ = ["minimize", "persist"]
 
 _CALLER = "functrans.distributed.minimize"
+#: how many times a step sends the data again after losing it with a worker
+_ATTEMPTS = 4
 
 
 def _size(data):
@@ -21,18 +25,26 @@ def _size(data):
 
 def persist(data, current, rows):
     """``data`` (a tuple of arrays with the examples along axis 0) as ``dask.array``s cut
-    into chunks of ``rows`` examples along axis 0 and persisted in the workers' memory.
-    Dask keeps how each chunk was made, so a chunk lost with its worker is made again."""
+    into chunks of ``rows`` examples along axis 0 and held in the workers' memory.
+
+    A ``dask.array`` is rechunked and persisted: Dask keeps how each chunk was made, so a
+    chunk lost with its worker is made again. A NumPy array's chunks are scattered from
+    the client straight to the workers (round robin), as Dask recommends for data in
+    memory; such a chunk has no recipe on the cluster, so ``minimize`` sends the data
+    again if a worker dies."""
     import dask.array as da
 
     arrays = []
     for x in data:
         if type(x).__module__.startswith("dask.array"):
-            arrays.append(x.rechunk({0: rows}))
-        else:
-            x = np.asarray(x)
-            arrays.append(da.from_array(x, chunks=(rows,) + x.shape[1:]))
-    return tuple(current.persist(arrays))
+            arrays.append(current.persist(x.rechunk({0: rows})))
+            continue
+        x = np.asarray(x)
+        pieces = [x[start:start + rows] for start in range(0, len(x), rows)]
+        futures = current.scatter(pieces, hash=False, direct=cluster.direct(current))
+        arrays.append(da.concatenate([da.from_delayed(future, piece.shape, dtype=piece.dtype)
+                                      for future, piece in zip(futures, pieces)]))
+    return tuple(arrays)
 
 
 class Batches:
@@ -57,7 +69,7 @@ class Batches:
         self.size, self.batch_size, self.shuffle = size, batch_size, shuffle
         self.per_epoch = size // batch_size if batch_size else 1
         self._rng = np.random.default_rng(seed) if shuffle else None
-        self._order = None
+        self._epoch, self._order = None, None
 
     def chunk_rows(self, workers):
         """The rows of a persisted chunk: a batch's share per worker for consecutive
@@ -70,12 +82,12 @@ class Batches:
         """The batch of step ``step``, as ``dask.array``s in about ``workers`` equal chunks."""
         if self.batch_size is None:
             return data
-        number = step % self.per_epoch
+        epoch, number = divmod(step, self.per_epoch)
         start = number * self.batch_size
         if not self.shuffle:
             return tuple(x[start:start + self.batch_size] for x in data)
-        if number == 0:
-            self._order = self._rng.permutation(self.size)
+        if epoch != self._epoch:        # steps come in order; a step may be taken again
+            self._epoch, self._order = epoch, self._rng.permutation(self.size)
         rows = np.sort(self._order[start:start + self.batch_size])
         share = -(-self.batch_size // max(1, min(workers, self.batch_size)))
         return tuple(x[rows].rechunk({0: share}) for x in data)
@@ -117,8 +129,20 @@ def minimize(loss, params, optimizer, steps, *, data, batch_size=None, shuffle=F
     batches = Batches(_size(data), batch_size, shuffle, seed)
     current = cluster.client(client)
     workers = shards or cluster.worker_count(current)
-    data = persist(data, current, batches.chunk_rows(workers))
+    rows = batches.chunk_rows(workers)
+    held = persist(data, current, rows)
     gradient = value_and_grad(loss, reduce, client=current)
+
+    def step_gradient(params, step):
+        nonlocal held
+        for _ in range(_ATTEMPTS):
+            try:
+                return gradient(params, *batches.take(held, step, workers))
+            except CancelledError:      # scattered chunks lost with a worker: send them again
+                held = persist(data, current, rows)
+        raise RuntimeError(f"{_CALLER}: the data were lost with their workers {_ATTEMPTS} times "
+                           f"in a row at step {step}; the cluster is losing workers (see the "
+                           "Dask scheduler's log)")
 
     @jit
     def update(params, state, grads):
@@ -128,7 +152,7 @@ def minimize(loss, params, optimizer, steps, *, data, batch_size=None, shuffle=F
     state = optimizer.init(params) if state is None else state
     with optim.LossHistory(steps, description, progress) as history:
         for step in range(steps):
-            value, grads = gradient(params, *batches.take(data, step, workers))
+            value, grads = step_gradient(params, step)
             params, state = update(params, state, grads)
             history.record(value)
     return history.result(params, state)
