@@ -112,14 +112,24 @@ def test_pytrees_in_and_out_with_in_axes_and_out_axes_match_a_loop(client):
     np.testing.assert_allclose(single["outer"], loop[:, :, :1])
 
 
-def test_numpy_shards_are_scattered_not_sent_in_the_task_graph(client):
+def test_numpy_shards_are_scattered_not_sent_in_the_task_graph(client, monkeypatch):
     xs = RNG.standard_normal((1000, 5))
     ys = np.where(RNG.standard_normal(1000) > 0, 1.0, -1.0)
+    scattered_bytes = []
+    scatter = client.scatter
+
+    def counting_scatter(data, *args, **kwargs):
+        scattered_bytes.extend(sum(np.asarray(leaf).nbytes for leaf in functrans.tree.leaves(item))
+                               for item in data if isinstance(item, list))
+        return scatter(data, *args, **kwargs)
+
+    monkeypatch.setattr(client, "scatter", counting_scatter)
     # 48 kB of shards; the graph that refers to them is a few hundred bytes
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": "16kB"}), \
             warnings.catch_warnings():
         warnings.filterwarnings("error", message="Sending large graph")
         grads = per_example_gradient(W, xs, ys)
+    assert sorted(scattered_bytes) == [500 * 6 * 8, 500 * 6 * 8]     # two shards of x and y
     np.testing.assert_allclose(grads, logistic_gradient_closed_form(W, xs, ys), rtol=1e-12)
 
 
