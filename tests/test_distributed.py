@@ -11,12 +11,15 @@ import sys
 import threading
 import time
 
+import warnings
+
 import numpy as np
 import pytest
 
 distributed = pytest.importorskip(
     "distributed", reason="functrans.distributed needs Dask: pip install 'functrans[distributed]'")
 import cloudpickle  # noqa: E402  (Dask's dependency)
+import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 
 import functrans  # noqa: E402
@@ -109,6 +112,27 @@ def test_pytrees_in_and_out_with_in_axes_and_out_axes_match_a_loop(client):
     np.testing.assert_allclose(single["outer"], loop[:, :, :1])
 
 
+def test_numpy_shards_are_scattered_not_sent_in_the_task_graph(client, monkeypatch):
+    xs = RNG.standard_normal((1000, 5))
+    ys = np.where(RNG.standard_normal(1000) > 0, 1.0, -1.0)
+    scattered_bytes = []
+    scatter = client.scatter
+
+    def counting_scatter(data, *args, **kwargs):
+        scattered_bytes.extend(sum(np.asarray(leaf).nbytes for leaf in functrans.tree.leaves(item))
+                               for item in data if isinstance(item, list))
+        return scatter(data, *args, **kwargs)
+
+    monkeypatch.setattr(client, "scatter", counting_scatter)
+    # 48 kB of shards; the graph that refers to them is a few hundred bytes
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "16kB"}), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Sending large graph")
+        grads = per_example_gradient(W, xs, ys)
+    assert sorted(scattered_bytes) == [500 * 6 * 8, 500 * 6 * 8]     # two shards of x and y
+    np.testing.assert_allclose(grads, logistic_gradient_closed_form(W, xs, ys), rtol=1e-12)
+
+
 def test_dask_array_input_gives_a_lazy_dask_array_over_its_chunks(client):
     lazy = per_example_gradient(W, da.from_array(X, chunks=6), Y)
     assert isinstance(lazy, da.Array) and lazy.chunks == ((6, 6), (5,))
@@ -127,6 +151,25 @@ def test_value_and_grad_equals_the_single_process_one(client):
                                                    da.from_array(Y, chunks=4))
     np.testing.assert_allclose(value, expected_value, rtol=1e-13)
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
+
+
+def logistic_and_metrics(w, xs, ys):
+    margins = ys * (xs @ w)
+    metrics = {"accuracy": fnp.mean(margins > 0), "mean_x": fnp.mean(xs, axis=0)}
+    return fnp.mean(fnp.log1p(fnp.exp(-margins))), metrics
+
+
+def test_value_and_grad_with_aux_reduces_the_aux_as_the_loss(client):
+    (value, aux), grad = fd.value_and_grad(logistic_and_metrics, has_aux=True)(W, X, Y)
+    (expected_value, expected_aux), expected_grad = functrans.value_and_grad(
+        logistic_and_metrics, has_aux=True)(W, X, Y)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-13)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(aux["accuracy"], np.mean(Y * (X @ W) > 0), rtol=1e-14)
+    np.testing.assert_allclose(aux["mean_x"], X.mean(axis=0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(aux["accuracy"], expected_aux["accuracy"], rtol=1e-14)
+    np.testing.assert_allclose(grad, logistic_gradient_closed_form(W, X, Y).mean(axis=0),
+                               rtol=1e-12)
 
 
 def test_minimize_follows_single_process_training(client):
@@ -149,6 +192,29 @@ def test_minimize_with_minibatches_follows_single_process_training(client):
                            batches=batches, progress=False, jit=False)
     np.testing.assert_allclose(result.history, local.history, rtol=1e-12)
     np.testing.assert_allclose(result.params, local.params, rtol=1e-12)
+
+
+def shuffled_batches(data, batch_size, seed):
+    """Minibatches as the documentation of distributed.minimize(shuffle=True) defines them."""
+    rng = np.random.default_rng(seed)
+    size = len(data[0])
+    while True:
+        order = rng.permutation(size)
+        for start in range(0, size - batch_size + 1, batch_size):
+            yield tuple(x[order[start:start + batch_size]] for x in data)
+
+
+def test_minimize_with_shuffled_minibatches_follows_single_process_training(client):
+    optimizer = optim.sgd(0.5)
+    data = (np.concatenate([X, -X, 0.5 * X]), np.concatenate([Y, Y, -Y]))  # 3 batches of 12
+    result = fd.minimize(mean_logistic, W, optimizer, 7, data=data, batch_size=12, shuffle=True,
+                         seed=5, progress=False)
+    local = optim.minimize(lambda w, batch: mean_logistic(w, *batch), W, optimizer, 7,
+                           batches=shuffled_batches(data, 12, seed=5), progress=False, jit=False)
+    np.testing.assert_allclose(result.history, local.history, rtol=1e-12)
+    np.testing.assert_allclose(result.params, local.params, rtol=1e-12)
+    with pytest.raises(ValueError, match="shuffle=True needs a batch_size"):
+        fd.minimize(mean_logistic, W, optimizer, 1, data=data, shuffle=True)
 
 
 class CountsPickling:

@@ -17,7 +17,7 @@ from dask.utils import parse_timedelta
 
 from functrans.config import config
 
-__all__ = ["client", "connect", "local_cluster", "shutdown", "worker_count"]
+__all__ = ["client", "connect", "direct", "local_cluster", "shutdown", "worker_count"]
 
 #: the clients functrans made (each owning its LocalCluster, if it started one)
 _started = []
@@ -45,9 +45,12 @@ def local_cluster(n_workers=None, threads_per_worker=1, **cluster_options):
     """A ``Client`` on a new ``LocalCluster`` of worker processes (default: one per core).
 
     The workers inherit this process's environment, and get functrans' current cache
-    directory (``functrans.config.cache_dir``), so they share compiled kernels. The
-    cluster closes with the client: at the end of a ``with`` block, on ``client.close()``,
-    or at exit. Other keywords go to ``dask.distributed.LocalCluster``.
+    directory (``functrans.config.cache_dir``), so they share compiled kernels. Each
+    worker runs numba's parallel loops on ``threads_per_worker`` threads
+    (``NUMBA_NUM_THREADS``), as Dask already limits BLAS and OpenMP to one thread per
+    worker thread: one process per core, none oversubscribing the cores. The cluster
+    closes with the client: at the end of a ``with`` block, on ``client.close()``, or at
+    exit. Other keywords go to ``dask.distributed.LocalCluster``.
 
     >>> with local_cluster(2) as client:                          # doctest: +SKIP
     ...     squares = dmap(lambda x: x * x)(np.arange(10.0))
@@ -55,6 +58,7 @@ def local_cluster(n_workers=None, threads_per_worker=1, **cluster_options):
     n_workers = n_workers or os.cpu_count() or 1
     environment = dict(cluster_options.pop("env", {}))
     environment.setdefault("FUNCTRANS_CACHE_DIR", str(config.cache_dir))
+    environment.setdefault("NUMBA_NUM_THREADS", str(threads_per_worker))
     cluster_options.setdefault("dashboard_address", None)
     cluster_options.setdefault("processes", True)
     started_client = distributed.Client(
@@ -111,3 +115,10 @@ def client(given=None):
 def worker_count(current):
     """How many tasks ``current``'s cluster runs at once (its workers' threads)."""
     return sum(current.nthreads().values())
+
+
+def direct(current):
+    """Whether data moves between ``current`` and the workers directly, not through the
+    scheduler: the client's ``direct_to_workers`` if it was set
+    (``Client(direct_to_workers=False)`` when the client cannot reach the workers), else yes."""
+    return current.direct_to_workers is not False

@@ -1,48 +1,17 @@
 """``dmap``: ``vmap``'s contract, run across the workers of a Dask cluster."""
 import functools
 import operator
-import warnings
 
 import numpy as np
 
 from functrans import tree
-from functrans.distributed import cluster, failures
+from functrans.distributed import cluster
+from functrans.distributed.scattered import ShardTasks
 from functrans.distributed.sharding import MappedArguments, leaf_axes, shard_bounds
-from functrans.distributed.shipping import Program, pickled
+from functrans.distributed.shipping import send_program
 from functrans.distributed.worker import run_map_shard
 
-__all__ = ["dmap", "send_program", "submit_shards"]
-
-
-def send_program(current, transform, function, options, arguments, caller):
-    """Pickle ``function`` (with its transform) and the unmapped arguments once, and
-    scatter them to every worker: a future of the ``Program``."""
-    name = getattr(function, "__qualname__", None) or type(function).__name__
-    function_bytes = pickled((transform, function, options), f"the function {name}", caller)
-    unmapped = [arguments.leaves[i] for i in arguments.unmapped]
-    shared = (unmapped, arguments.treedef, arguments.axes)
-    try:
-        shared_bytes = pickled(shared, "the unmapped arguments", caller)
-    except TypeError:           # name the argument that holds the culprit
-        for index in arguments.unmapped:
-            pickled(arguments.leaves[index], arguments.labels[index], caller)
-        raise
-    [future] = current.scatter([Program(function_bytes, shared_bytes)], broadcast=True,
-                               hash=False)
-    return future
-
-
-def submit_shards(current, task, program, arguments, bounds, weights=None):
-    """One task per shard of NumPy arguments, each carrying its shard: a future each.
-
-    The shards travel inside the tasks (through the scheduler), not as scattered data, so
-    that the scheduler can rerun a task whose worker died; Dask's warning about large task
-    graphs is silenced here because the data has no other way to the workers."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Sending large graph")
-        return [current.submit(task, program, number, len(bounds), arguments.shard(start, stop),
-                               *([] if weights is None else [weights[number]]), pure=False)
-                for number, (start, stop) in enumerate(bounds)]
+__all__ = ["dmap"]
 
 
 def dmap(function, in_axes=0, out_axes=0, *, shards=None, client=None):
@@ -54,12 +23,14 @@ def dmap(function, in_axes=0, out_axes=0, *, shards=None, client=None):
     the parts' results are joined along ``out_axes``. Unmapped arguments (``in_axes=None``)
     and the function are pickled once per call and sent to each worker once.
 
-    NumPy inputs give NumPy outputs. If a mapped argument is a ``dask.array``, its chunks
-    along the mapped axis are the shards and the result is a lazy ``dask.array``: data
-    larger than memory streams through the workers. Prefer that for large data: NumPy
-    inputs and outputs travel through the client and the scheduler, which costs more than
-    a cheap ``f`` saves (see ``benchmarks/distributed.py``); persisted ``dask.array``s in,
-    and the result persisted or reduced on the cluster, keep the data where it is.
+    NumPy inputs give NumPy outputs: the shards are scattered from the client to the
+    workers and the results gathered back, worker to client (a shard lost with its worker
+    is sent again). If a mapped argument is a ``dask.array``, its chunks along the mapped
+    axis are the shards and the result is a lazy ``dask.array``: data larger than memory
+    streams through the workers. Prefer that for large data and a cheap ``f``: moving
+    NumPy data in and out costs more than a memory-bound ``f`` saves (see
+    ``benchmarks/distributed.py``); persisted ``dask.array``s in, and the result persisted
+    or reduced on the cluster, keep the data where it is.
 
     ``client`` is the ``dask.distributed.Client`` to use (default: see
     ``functrans.distributed.client``).
@@ -81,9 +52,9 @@ def dmap(function, in_axes=0, out_axes=0, *, shards=None, client=None):
             return _lazy_map(current, function, options, arguments, caller)
         program = send_program(current, "map", function, options, arguments, caller)
         bounds = shard_bounds(arguments.size, shards or cluster.worker_count(current))
-        futures = submit_shards(current, run_map_shard, program, arguments, bounds)
+        tasks = ShardTasks(current, run_map_shard, program, arguments, bounds)
         outputs = [tree.unflatten(structure, leaves)
-                   for leaves, structure in failures.gather(current, futures, caller)]
+                   for leaves, structure in tasks.gather(caller)]
         return _join(outputs, out_axes, caller)
 
     return mapped

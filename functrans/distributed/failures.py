@@ -1,7 +1,8 @@
 """Turning a failed task back into the user's own exception, on the client."""
+from functrans.distributed.cluster import direct
 from functrans.distributed.worker import WorkerError
 
-__all__ = ["gather", "reraise", "result"]
+__all__ = ["gather", "reraise"]
 
 
 def reraise(error, caller):
@@ -16,16 +17,10 @@ def reraise(error, caller):
 
 
 def gather(current, futures, caller):
-    """``current.gather(futures)``, re-raising a failed task as the user's exception."""
+    """``current.gather(futures)`` (straight from the workers unless the client says
+    otherwise), re-raising a failed task as the user's exception."""
     try:
-        return current.gather(futures)
+        return current.gather(futures, direct=direct(current))
     except WorkerError as error:
         reraise(error, caller)
 
-
-def result(future, caller):
-    """``future.result()``, re-raising a failed task as the user's exception."""
-    try:
-        return future.result()
-    except WorkerError as error:
-        reraise(error, caller)

@@ -1,8 +1,9 @@
 """Data-parallel ``value_and_grad``: shard sums on the workers, tree-reduced there."""
 from functrans import tree
 from functrans.distributed import cluster, failures
-from functrans.distributed.dmap import send_program, submit_shards
+from functrans.distributed.scattered import ShardTasks
 from functrans.distributed.sharding import MappedArguments, shard_bounds
+from functrans.distributed.shipping import send_program
 from functrans.distributed.worker import add_trees, run_value_and_grad_shard
 
 __all__ = ["value_and_grad"]
@@ -10,8 +11,10 @@ __all__ = ["value_and_grad"]
 _REDUCTIONS = ("mean", "sum")
 
 
-def value_and_grad(loss, reduce="mean", *, argnums=0, in_axes=None, shards=None, client=None):
-    """``functrans.value_and_grad(loss, argnums)`` over a batch sharded across a Dask cluster.
+def value_and_grad(loss, reduce="mean", *, argnums=0, has_aux=False, in_axes=None, shards=None,
+                   client=None):
+    """``functrans.value_and_grad(loss, argnums, has_aux)`` over a batch sharded across a
+    Dask cluster.
 
     ``loss(params, *batch)`` returns a scalar: the mean over the batch's examples
     (``reduce="mean"``) or their sum (``reduce="sum"``). By default the arguments at
@@ -22,7 +25,16 @@ def value_and_grad(loss, reduce="mean", *, argnums=0, in_axes=None, shards=None,
     ``functrans.value_and_grad`` within rounding. Batches may be NumPy arrays or
     ``dask.array``s (their chunks are the shards; persist them to keep them on the workers).
 
+    With ``has_aux=True``, ``loss`` returns ``(value, aux)`` and the result is
+    ``((value, aux), grads)``, as with JAX's ``value_and_grad``. ``aux`` (a pytree of
+    arrays) is reduced as the loss is: each shard's aux, weighted by its examples for
+    "mean", summed over the shards. So an aux that is itself a batch mean or sum (an
+    accuracy, a count of errors, a term of the loss) equals the single-process one; an aux
+    that is not (a maximum, per-example predictions) is not, and belongs in ``dmap``.
+
     >>> value, grads = value_and_grad(cross_entropy)(params, x, y)     # doctest: +SKIP
+    >>> (value, accuracy), grads = value_and_grad(loss_and_accuracy, has_aux=True)(
+    ...     params, x, y)                                              # doctest: +SKIP
     """
     caller = "functrans.distributed.value_and_grad"
     if reduce not in _REDUCTIONS:
@@ -34,19 +46,17 @@ def value_and_grad(loss, reduce="mean", *, argnums=0, in_axes=None, shards=None,
             None if number in numbers else 0 for number in range(len(args)))
         arguments = MappedArguments(loss, args, {}, axes, caller)
         current = cluster.client(client)
-        program = send_program(current, "value_and_grad", loss, {"argnums": argnums},
-                               arguments, caller)
-        partials = _shard_sums(current, program, arguments, shards, reduce)
-        value, grads = failures.result(_tree_sum(current, partials), caller)
-        if reduce == "mean":
-            value, grads = tree.map(lambda x: x / arguments.size, (value, grads))
-        return value, grads
+        options = {"argnums": argnums, "has_aux": bool(has_aux)}
+        program = send_program(current, "value_and_grad", loss, options, arguments, caller)
+        total = _reduced(current, program, arguments, shards, reduce, caller)
+        return tree.map(lambda x: x / arguments.size, total) if reduce == "mean" else total
 
     return evaluate
 
 
-def _shard_sums(current, program, arguments, shards, reduce):
-    """Futures of each shard's ``(value, grads)`` times its weight."""
+def _reduced(current, program, arguments, shards, reduce, caller):
+    """The sum over the shards of each shard's ``(value, grads)`` times its weight (its
+    rows for "mean"), reduced on the cluster and brought to the client."""
     if arguments.any_dask():
         import dask
 
@@ -54,10 +64,11 @@ def _shard_sums(current, program, arguments, shards, reduce):
         tasks = [dask.delayed(run_value_and_grad_shard, pure=True)(
             program, number, len(chunks), shard, rows if reduce == "mean" else 1)
             for number, (rows, shard) in enumerate(zip(chunks, blocks))]
-        return current.compute(tasks)
+        return failures.gather(current, _tree_sum(current, current.compute(tasks)), caller)
     bounds = shard_bounds(arguments.size, shards or cluster.worker_count(current))
-    weights = [stop - start if reduce == "mean" else 1 for start, stop in bounds]
-    return submit_shards(current, run_value_and_grad_shard, program, arguments, bounds, weights)
+    weights = [(stop - start if reduce == "mean" else 1,) for start, stop in bounds]
+    tasks = ShardTasks(current, run_value_and_grad_shard, program, arguments, bounds, weights)
+    return tasks.gather(caller, combine=lambda partials: _tree_sum(current, partials))
 
 
 def _tree_sum(current, futures):

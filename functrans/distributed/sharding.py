@@ -121,7 +121,9 @@ class MappedArguments:
             wanted = tuple(chunks if a == axis else (size,) for a, size in enumerate(leaf.shape))
             if leaf.chunks != wanted:
                 leaf = leaf.rechunk(wanted)
-            columns.append(np.moveaxis(leaf.to_delayed(), axis, 0).reshape(len(chunks), -1)[:, 0])
+            # not optimized here: the graph is optimized once, when the tasks are computed
+            blocks = leaf.to_delayed(optimize_graph=False)
+            columns.append(np.moveaxis(blocks, axis, 0).reshape(len(chunks), -1)[:, 0])
         return chunks, [[column[number] for column in columns] for number in range(len(chunks))]
 
     def rebuild(self, mapped_leaves, unmapped_leaves):

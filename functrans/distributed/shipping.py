@@ -2,9 +2,9 @@
 
 Dask moves functions and data between processes with (cloud)pickle. A ``Program`` holds
 the pickled function (with the transform to apply to it) and the pickled unmapped
-arguments; it is scattered to every worker once per call, so a shard's task carries only
-its shard. An object that cannot be pickled is named, with the argument or closure
-variable that holds it.
+arguments; ``send_program`` scatters it to every worker once per call, so a shard's task
+carries only its shard. An object that cannot be pickled is named, with the argument or
+closure variable that holds it.
 """
 import hashlib
 import inspect
@@ -13,8 +13,9 @@ import pickle
 import cloudpickle
 
 from functrans import tree
+from functrans.distributed import cluster
 
-__all__ = ["Program", "pickled"]
+__all__ = ["Program", "pickled", "send_program"]
 
 
 class Program:
@@ -42,6 +43,25 @@ class Program:
         if self._shared is None:
             self._shared = cloudpickle.loads(self.shared_bytes)
         return self._shared
+
+
+def send_program(current, transform, function, options, arguments, caller):
+    """Pickle ``function`` (with its transform) and the unmapped arguments of ``arguments``
+    (a ``MappedArguments``) once, and scatter them to every worker: a future of the
+    ``Program``."""
+    name = getattr(function, "__qualname__", None) or type(function).__name__
+    function_bytes = pickled((transform, function, options), f"the function {name}", caller)
+    unmapped = [arguments.leaves[i] for i in arguments.unmapped]
+    shared = (unmapped, arguments.treedef, arguments.axes)
+    try:
+        shared_bytes = pickled(shared, "the unmapped arguments", caller)
+    except TypeError:           # name the argument that holds the culprit
+        for index in arguments.unmapped:
+            pickled(arguments.leaves[index], arguments.labels[index], caller)
+        raise
+    [future] = current.scatter([Program(function_bytes, shared_bytes)], broadcast=True,
+                               hash=False, direct=cluster.direct(current))
+    return future
 
 
 def pickled(value, describe, caller):

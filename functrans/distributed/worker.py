@@ -41,7 +41,8 @@ def _build(transform, function, options):
     if transform == "map":
         return functrans.jit(functrans.vmap(function, options["in_axes"], options["out_axes"]))
     if transform == "value_and_grad":
-        return functrans.jit(functrans.value_and_grad(function, argnums=options["argnums"]))
+        return functrans.jit(functrans.value_and_grad(function, argnums=options["argnums"],
+                                                      has_aux=options["has_aux"]))
     raise ValueError(f"unknown distributed transform {transform!r}")
 
 
@@ -98,9 +99,11 @@ def _run(program, shard_number, shard_count, args, kwargs):
             return function(*args, **kwargs)
         key = hashlib.sha256(repr(signature).encode()).hexdigest()[:24]
         with _compile_lock(key):
-            result = function(*args, **kwargs)
+            # the kernel itself, not jit's interpreter tier with a compile in the background:
+            # the lock then covers the compile, and no task competes with a compile thread
+            function.lower(*args, **kwargs).compile()
         _signatures.add(signature)
-        return result
+        return function(*args, **kwargs)
     except Exception as error:
         where = f"shard {shard_number + 1} of {shard_count}"
         raise WorkerError(_picklable_error(error), where, _user_traceback(error)) from None
@@ -116,11 +119,12 @@ def run_map_shard(program, shard_number, shard_count, mapped_leaves):
 
 
 def run_value_and_grad_shard(program, shard_number, shard_count, mapped_leaves, weight):
-    """One shard's ``(value, grads)``, each multiplied by ``weight`` (the shard's share)."""
+    """One shard's ``(value, grads)`` (``((value, aux), grads)`` with ``has_aux``), every
+    leaf multiplied by ``weight`` (the shard's share)."""
     unmapped_leaves, treedef, axes = program.shared()
     args, kwargs = rebuild(treedef, axes, mapped_leaves, unmapped_leaves)
-    value, grads = _run(program, shard_number, shard_count, args, kwargs)
-    return tree.map(lambda x: np.asarray(x) * weight, (value, grads))
+    result = _run(program, shard_number, shard_count, args, kwargs)
+    return tree.map(lambda x: np.asarray(x) * weight, result)
 
 
 def add_trees(*trees):
