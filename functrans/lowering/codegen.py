@@ -6,9 +6,14 @@ all its consumers lie in one group (index maps may be recomputed in several).
 Reductions and materialized values are the roots of groups: one loop nest
 each, in which the members are computed per element with no array
 temporaries. Everything else is emitted by its own emitter into arrays.
+
+A loop nest reading every array at its own index is one flat loop over
+the elements (small trailing dimensions vectorize then); a reduction that
+keeps the last axis loops in the operand's order, adding into its output.
 """
 import contextlib
 import keyword
+import re
 
 import numpy as np
 
@@ -265,7 +270,7 @@ class KernelWriter:
             e.primitive in rules.VECTOR_MATH and e.outputs[0].aval.dtype in _VECTOR_DTYPES
             for e in self.plan.members(root))
 
-    def vectorized_loop(self, root, size, header, emit_body):
+    def vectorized_loop(self, root, size, header, emit_body, flat=None):
         """A loop written by ``emit_body(loop_body)`` with vector math, and again with libm
         if a sin or cos argument was beyond the vector functions' range. (With libm alone
         if ``root``'s loops, ``size`` elements in all, are too small for vector math.)
@@ -275,7 +280,7 @@ class KernelWriter:
         """
         if not self.uses_vector_math(root, size):
             with self.block(header):
-                emit_body(LoopBody(self, root))
+                emit_body(LoopBody(self, root, flat=flat))
             return
         limited = any(e.primitive in rules.RANGE_LIMITED and
                       e.outputs[0].aval.dtype in _VECTOR_DTYPES for e in self.plan.members(root))
@@ -283,11 +288,11 @@ class KernelWriter:
         if counter:
             self.line(f"{counter} = 0")
         with self.block(header):
-            emit_body(LoopBody(self, root, range_counter=counter or True))
+            emit_body(LoopBody(self, root, range_counter=counter or True, flat=flat))
         if counter:
             with self.block(f"if {counter}:"):
                 with self.block(header):
-                    emit_body(LoopBody(self, root))
+                    emit_body(LoopBody(self, root, flat=flat))
 
     def emit_elementwise(self, equation):
         var = equation.outputs[0]
@@ -298,6 +303,8 @@ class KernelWriter:
             return
         self.allocate(name, var.aval)
         parallel = self.worth_parallel(equation, var.aval.size) and shape[0] > 1
+        if len(shape) > 1 and self.emit_flat_elementwise(equation, name, parallel):
+            return
         if self.uses_vector_math(equation, var.aval.size):
             self.emit_vectorized_elementwise(equation, name, shape, parallel)
             return
@@ -306,26 +313,78 @@ class KernelWriter:
         self.line(f"{name}[{', '.join(index)}] = {value}")
         self.close(len(shape))
 
-    def emit_vectorized_elementwise(self, equation, name, shape, parallel):
+    def emit_flat_elementwise(self, equation, name, parallel):
+        """An elementwise root over several dimensions as one loop over its elements, when
+        every array its loop reads has the root's shape and is read at the root's own index
+        (no broadcast, transpose or other index map, no iota); returns whether it did.
+
+        The inner loops of small trailing dimensions (a (784, 10) update) run a few
+        iterations each, too few to vectorize; one flat loop over C-ordered views
+        (``ravel``: a view of a C-contiguous array, a C-ordered copy of any other) runs
+        them all. Whether it applies is seen in the flat loop's own code: it is kept only
+        if no index of the nested loops occurs in it.
+        """
+        var = equation.outputs[0]
+        size = var.aval.size
+        saved = self._position()
+        flat = FlatIndex(self, var.aval.shape)
+        output = self.fresh("flat")
+        if self.uses_vector_math(equation, size):
+            self.emit_vectorized_elementwise(equation, output, (size,), parallel, flat)
+        else:
+            index = self.loops((size,), parallel_first=parallel and size > 1)
+            flat.index = index[0]
+            value = LoopBody(self, equation, flat=flat).value(var, flat.loop_index)
+            self.line(f"{output}[{flat.index}] = {value}")
+            self.close(1)
+        return self._keep_flat(flat, saved, {name: output})
+
+    def _position(self):
+        """Where the code stands, for _keep_flat to go back to."""
+        return len(self.lines), self.temporaries, self.uses_prange
+
+    def _keep_flat(self, flat, saved, written=None):
+        """Keep the flat loop written since ``saved`` (a _position) if it holds, preceded by
+        the flat views of the arrays it reads (and of those it writes, ``written``: array
+        name -> view name); else remove it. Whether it was kept."""
+        start, temporaries, uses_prange = saved
+        if not flat.holds(self.lines[start:]):
+            del self.lines[start:]
+            self.temporaries, self.uses_prange = temporaries, uses_prange
+            return False
+        views = {**(written or {}), **flat.views}
+        self.lines[start:start] = ["    " * self.depth + f"{view} = {array}.ravel()"
+                                   for array, view in views.items()]
+        return True
+
+    def emit_vectorized_elementwise(self, equation, name, shape, parallel, flat=None):
         """An elementwise root with vector math: its innermost loop (or, for a long vector,
         each block of it) is a vectorized_loop."""
         var = equation.outputs[0]
         if len(shape) == 1 and shape[0] >= 2 * SUM_BLOCK:
             j = self.fresh("j")
             with self.blocks(shape[0], parallel) as (_, start, count):
+                position = f"{start} + {j}"
+                if flat is not None:
+                    flat.index = position
+                value_index = flat.loop_index if flat is not None else (position,)
+
                 def element(body):
-                    self.line(f"{name}[{start} + {j}] = {body.value(var, (f'{start} + {j}',))}")
+                    self.line(f"{name}[{position}] = {body.value(var, value_index)}")
                 self.vectorized_loop(equation, var.aval.size, f"for {j} in range({count}):",
-                                     element)
+                                     element, flat)
             return
         outer = self.loops(shape[:-1], parallel_first=parallel)
         inner = self.fresh("i")
         index = (*outer, inner)
+        if flat is not None:
+            flat.index = inner
+        value_index = flat.loop_index if flat is not None else index
 
         def element(body):
-            self.line(f"{name}[{', '.join(index)}] = {body.value(var, index)}")
+            self.line(f"{name}[{', '.join(index)}] = {body.value(var, value_index)}")
         self.vectorized_loop(equation, var.aval.size, f"for {inner} in range({shape[-1]}):",
-                             element)
+                             element, flat)
         self.close(len(outer))
 
     def emit_reduction(self, equation):
@@ -338,6 +397,14 @@ class KernelWriter:
         if not kept and len(shape) == 1 and reducer.parallel_operator == "+" and \
                 shape[0] >= 2 * SUM_BLOCK:
             self.emit_blocked_sum(equation)
+            return
+        if not kept and len(shape) > 1 and reducer.init is not None and \
+                self.emit_flat_reduction(equation, reducer):
+            return
+        if kept and kept[-1] == len(shape) - 1 and reducer.init is not None and \
+                var.aval.dtype == operand.aval.dtype and \
+                not self.worth_parallel(equation, operand.aval.size):
+            self.emit_reduction_along_rows(equation, reducer, kept)
             return
         name = self.name(var)
         dtype = var.aval.dtype
@@ -376,8 +443,53 @@ class KernelWriter:
             self.line(f"{name} = {cast(result, dtype)}")
 
 
-    def emit_blocked_sum(self, equation):
-        """The sum of a long vector, in blocks of SUM_BLOCK.
+    def emit_reduction_along_rows(self, equation, reducer, kept):
+        """A reduction that keeps the operand's last axis (a column sum): loops in the
+        operand's order, each element added into its place in the output.
+
+        An accumulator per output element would make each a chain of dependent adds, one
+        per reduced element, the reads striding across rows. In the operand's order the
+        innermost loop runs along a row, contiguous and with independent updates, which
+        LLVM vectorizes; each output element still sums its values in the same order.
+        """
+        operand = equation.inputs[0]
+        var = equation.outputs[0]
+        name = self.name(var)
+        self.allocate(name, var.aval)
+        output_index = self.loops(var.aval.shape)
+        self.line(f"{name}[{', '.join(output_index)}] = {reducer.init(operand.aval.dtype)}")
+        self.close(len(output_index))
+        index = self.loops(operand.aval.shape)
+        value = LoopBody(self, equation).value(operand, tuple(index))
+        self.line(reducer.update(f"{name}[{', '.join(index[d] for d in kept)}]", value))
+        self.close(len(index))
+
+    def emit_flat_reduction(self, equation, reducer):
+        """A reduction of a multidimensional operand to a scalar as one loop over its
+        elements, when every array the loop reads is read at the operand's own index (as in
+        emit_flat_elementwise); returns whether it did."""
+        operand = equation.inputs[0]
+        var = equation.outputs[0]
+        size = operand.aval.size
+        saved = self._position()
+        flat = FlatIndex(self, operand.aval.shape)
+        if reducer.parallel_operator == "+" and size >= 2 * SUM_BLOCK:
+            self.emit_blocked_sum(equation, flat)
+        else:
+            accumulator = self.fresh("acc")
+            self.line(f"{accumulator} = {reducer.init(operand.aval.dtype)}")
+            parallel = (reducer.parallel_operator is not None
+                        and self.worth_parallel(equation, size))
+            (flat.index,) = self.loops((size,), parallel_first=parallel)
+            value = LoopBody(self, equation, flat=flat).value(operand, flat.loop_index)
+            self.line(reducer.update(accumulator, value))
+            self.close(1)
+            self.line(f"{self.name(var)} = {cast(accumulator, var.aval.dtype)}")
+        return self._keep_flat(flat, saved)
+
+    def emit_blocked_sum(self, equation, flat=None):
+        """The sum of a long vector (or, with a FlatIndex ``flat``, of all elements of an
+        array read by one flat index), in blocks of SUM_BLOCK.
 
         Each block's values are computed into a buffer (a loop with no reduction, which LLVM
         vectorizes) and summed in eight interleaved partial sums (summation.sum_block); the
@@ -385,7 +497,7 @@ class KernelWriter:
         """
         operand = equation.inputs[0]
         var = equation.outputs[0]
-        (length,) = operand.aval.shape
+        length = operand.aval.size
         dtype = operand.aval.dtype
         zero = literal_expression(0, dtype)
         blocks = -(-length // SUM_BLOCK)
@@ -394,20 +506,61 @@ class KernelWriter:
         with self.blocks(length, self.worth_parallel(equation, length)) as (block, start, count):
             self.line(f"{buffer} = np.empty({SUM_BLOCK}, dtype={dtype_expression(dtype)})")
 
+            position = f"{start} + {j}"
+            if flat is not None:
+                flat.index = position
+            value_index = flat.loop_index if flat is not None else (position,)
+
             def element(body):
-                self.line(f"{buffer}[{j}] = {body.value(operand, (f'{start} + {j}',))}")
-            self.vectorized_loop(equation, length, f"for {j} in range({count}):", element)
+                self.line(f"{buffer}[{j}] = {body.value(operand, value_index)}")
+            self.vectorized_loop(equation, length, f"for {j} in range({count}):", element,
+                                 flat)
             self.line(f"{partial}[{block}] = sum_block({buffer}, {count}, {zero})")
         total = f"sum_block({partial}, {blocks}, {zero})"
         self.line(f"{self.name(var)} = {cast(total, var.aval.dtype)}")
 
 
+class FlatIndex:
+    """A loop over all elements of ``shape`` by one flat index (see
+    KernelWriter.emit_flat_elementwise).
+
+    The loop body is written for ``loop_index``, names of the nested loops' indices that no
+    loop defines; an array of ``shape`` read at exactly that index is read at ``index``, the
+    flat loop's index expression, in a flat view of it. Any other use of ``loop_index``
+    stays in the code, and :meth:`holds` then rejects the flat loop.
+    """
+
+    def __init__(self, writer, shape):
+        self.writer = writer
+        self.shape = tuple(shape)
+        self.loop_index = tuple(writer.fresh("nested") for _ in shape)
+        self.index = None
+        self.views = {}  # array name -> the name of its flat view
+
+    def read(self, name, shape, index):
+        """The expression reading array ``name`` of ``shape`` at ``index`` in a flat
+        view, or None if that read is not at the loop's own index."""
+        if index != self.loop_index or tuple(shape) != self.shape:
+            return None
+        view = self.views.get(name)
+        if view is None:
+            view = self.views[name] = self.writer.fresh("flat")
+        return f"{view}[{self.index}]"
+
+    def holds(self, lines):
+        """Whether the flat loop written as ``lines`` reads every value at its own index."""
+        pattern = re.compile(r"\b(" + "|".join(self.loop_index) + r")\b")
+        return not any(pattern.search(line) for line in lines)
+
+
 class LoopBody:
     """The straight-line code of one loop body: each value computed once per index."""
 
-    def __init__(self, writer, root, range_counter=None):
+    def __init__(self, writer, root, range_counter=None, flat=None):
         self.writer = writer
         self.root = root
+        #: a FlatIndex when the loop is one flat loop over a multidimensional root
+        self.flat = flat
         self.memo = {}
         #: None: math through libm (np.sin, ...). Else vector math (functrans.lowering.
         #: vecmath), sin and cos arguments beyond its range counted in the variable it names
@@ -427,7 +580,11 @@ class LoopBody:
             writer.plan.is_member(equation) and self.root in writer.plan.groups[equation]))
         if not inside:
             name = writer.name(atom)
-            result = name if not atom.aval.shape else self._temporary(f"{name}[{', '.join(index)}]")
+            if not atom.aval.shape:
+                result = name
+            else:
+                flat_read = self.flat and self.flat.read(name, atom.aval.shape, index)
+                result = self._temporary(flat_read or f"{name}[{', '.join(index)}]")
         else:
             result = self._compute(equation, index)
         self.memo[key] = result
