@@ -503,10 +503,6 @@ def _qr_jvp(primals, tangents, *, full_matrices):
 def _emit_qr(writer, equation, operands, outputs):
     aval = equation.inputs[0].aval
     m, n = aval.shape[-2:]
-    if equation.params["full_matrices"] and m > n:
-        raise NotImplementedError(
-            f"jit of qr with full_matrices=True (mode='complete') needs m <= n, got {m}×{n}: "
-            "numba's np.linalg.qr computes the reduced factorization only")
     a, batch = _flat_operand(writer, operands[0], aval)
     names = []
     for stem, var in zip(("q", "r"), equation.outputs):
@@ -514,7 +510,13 @@ def _emit_qr(writer, equation, operands, outputs):
         writer.line(f"{name} = np.empty({(batch,) + var.aval.shape[-2:]!r}, "
                     f"dtype={dtype_expression(var.aval.dtype)})")
         names.append(name)
-    writer.line(f"qr_stack({a}, {', '.join(names)})")
+    if equation.params["full_matrices"] and m > n:
+        # numba's np.linalg.qr forms the reduced q only: LAPACK's geqrf/orgqr by symbol.
+        from functrans.lowering import lapack
+        lapack.register_lapack_symbols()
+        writer.line(f"qr_complete_stack({a}, {lapack.KINDS[aval.dtype]}, {', '.join(names)})")
+    else:
+        writer.line(f"qr_stack({a}, {', '.join(names)})")
     for out, flat, var in zip(outputs, names, equation.outputs):
         _restore(writer, out, flat, var.aval)
 

@@ -9,8 +9,8 @@ each function once per dtype (the LAPACK bindings cost seconds) rather than per 
 LAPACK's symmetric routines read one triangle; numba's bindings choose theirs, so the
 Hermitian matrix is completed from the triangle the primitive names before the call.
 
-The Schur and Hessenberg decompositions, which numba's ``np.linalg`` lacks, call LAPACK's
-gees, gehrd and orghr/unghr from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself
+The Schur and Hessenberg decompositions and the complete QR factorization (m×m ``q``), which
+numba's ``np.linalg`` lacks, call LAPACK's gees, gehrd, orghr/unghr, geqrf and orgqr/ungqr from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself
 uses). They are declared as external symbols, not ctypes pointers, so that numba can cache
 them on disk; ``register_lapack_symbols`` binds the symbols to SciPy's addresses and must
 run (the emitters call it) before a kernel using them is compiled or loaded. Each routine
@@ -25,7 +25,7 @@ from numba import njit, types
 from functrans.lowering.disk_cache import caches_machine_code
 
 __all__ = ["cholesky_stack", "eig_stack", "eigh_stack", "hessenberg_stack", "lu_stack",
-           "qr_stack", "schur_stack", "svd_stack", "triangular_solve_stack"]
+           "qr_complete_stack", "qr_stack", "schur_stack", "svd_stack", "triangular_solve_stack"]
 
 _compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
@@ -162,7 +162,9 @@ def lu_stack(a, pivots, permutation):
 #: LAPACK routine -> number of arguments (all pointers, Fortran style)
 _ROUTINES = {"sgehrd": 9, "dgehrd": 9, "cgehrd": 9, "zgehrd": 9,
              "sorghr": 9, "dorghr": 9, "cunghr": 9, "zunghr": 9,
-             "sgees": 15, "dgees": 15, "cgees": 15, "zgees": 15}
+             "sgees": 15, "dgees": 15, "cgees": 15, "zgees": 15,
+             "sgeqrf": 8, "dgeqrf": 8, "cgeqrf": 8, "zgeqrf": 8,
+             "sorgqr": 9, "dorgqr": 9, "cungqr": 9, "zungqr": 9}
 #: the LAPACK kind of each dtype, as the emitters pass it
 KINDS = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.complex64): 2,
          np.dtype(np.complex128): 3}
@@ -190,6 +192,8 @@ def _external(routine):
 sgehrd, dgehrd, cgehrd, zgehrd = map(_external, ("sgehrd", "dgehrd", "cgehrd", "zgehrd"))
 sorghr, dorghr, cunghr, zunghr = map(_external, ("sorghr", "dorghr", "cunghr", "zunghr"))
 sgees, dgees, cgees, zgees = map(_external, ("sgees", "dgees", "cgees", "zgees"))
+sgeqrf, dgeqrf, cgeqrf, zgeqrf = map(_external, ("sgeqrf", "dgeqrf", "cgeqrf", "zgeqrf"))
+sorgqr, dorgqr, cungqr, zungqr = map(_external, ("sorgqr", "dorgqr", "cungqr", "zungqr"))
 
 
 @_compile
@@ -289,3 +293,50 @@ def schur_stack(a, kind, z):
         t[b] = column_major.T
         z[b] = vectors.T
     return t
+
+
+@_compile
+def qr_complete_stack(a, kind, q, r):
+    """``a = q @ r`` with ``q`` m×m unitary into ``q`` and ``r`` m×n upper triangular into
+    ``r``, for each matrix of ``a`` (a ``kind`` dtype): geqrf, then orgqr/ungqr forming all
+    m columns of q from the min(m, n) reflectors (NumPy's ``mode='complete'``)."""
+    m, n = a.shape[1], a.shape[2]
+    k = min(m, n)
+    rows = np.array([m], np.int32)
+    columns = np.array([n], np.int32)
+    reflectors = np.array([k], np.int32)
+    lda = np.array([max(m, 1)], np.int32)
+    lwork = 64 * max(m, n, 1)
+    length = np.array([lwork], np.int32)
+    info = np.zeros(1, np.int32)
+    tau = np.empty(max(k, 1), a.dtype)
+    work = np.empty(lwork, a.dtype)
+    # Column-major m×m storage: geqrf works on its first n columns, orgqr on all m.
+    column_major = np.zeros((m, m), a.dtype)
+    for b in range(a.shape[0]):
+        column_major[:, :] = 0
+        column_major[:n, :] = a[b].T
+        factor_args = (rows.ctypes, columns.ctypes, column_major.ctypes, lda.ctypes,
+                       tau.ctypes, work.ctypes, length.ctypes, info.ctypes)
+        if kind == 0:
+            sgeqrf(*factor_args)
+        elif kind == 1:
+            dgeqrf(*factor_args)
+        elif kind == 2:
+            cgeqrf(*factor_args)
+        else:
+            zgeqrf(*factor_args)
+        for i in range(m):
+            for j in range(n):
+                r[b, i, j] = column_major[j, i] if j >= i else 0
+        form_args = (rows.ctypes, rows.ctypes, reflectors.ctypes, column_major.ctypes,
+                     lda.ctypes, tau.ctypes, work.ctypes, length.ctypes, info.ctypes)
+        if kind == 0:
+            sorgqr(*form_args)
+        elif kind == 1:
+            dorgqr(*form_args)
+        elif kind == 2:
+            cungqr(*form_args)
+        else:
+            zungqr(*form_args)
+        q[b] = column_major.T
