@@ -657,7 +657,11 @@ def test_jit_of_complete_qr_of_tall_stacks():
     np.array([[4.0, 1.0, 0.5], [0.0, 9.0, 2.0], [0.0, 0.0, 1.0]]),  # triangular
     np.array([[1.0, 2.0], [3.0, 4.0]]).astype(np.complex128),  # complex root of a real matrix
     np.array([[-4.0, 1.0], [0.0, -1.0]]).astype(np.complex64),
-], ids=["rotation", "triangular", "negative eigenvalue", "negative, complex64"])
+    np.zeros((3, 3)),  # singular: SciPy's 0/0 is 0
+    np.array([[1.0, 0.0], [0.0, 0.0]]),
+], ids=["rotation", "triangular", "negative eigenvalue", "negative, complex64", "zero",
+        "singular"])
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
 def test_sqrtm_matches_scipy(a):
     expected = scipy.linalg.sqrtm(a)
     got = traced(fsl.sqrtm, a)[0]

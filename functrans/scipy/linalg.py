@@ -379,10 +379,14 @@ def _triangular_square_root(t):
     roots = fnp.sqrt(mo.diagonal(t))
     u = mo.diagonal_matrix(roots)
     sums = mo.rows(roots, n) + mo.columns(roots, n)
+    one, zero = np.ones((), aval(t).dtype), np.zeros((), aval(t).dtype)
     for offset in range(1, n):
         band = np.broadcast_to(np.eye(n, k=offset, dtype=bool), shape)
-        denominators = fnp.where(band, sums, np.ones((), aval(t).dtype))
-        u = fnp.where(band, (t - fnp.matmul(u, u)) / denominators, u)
+        numerators = fnp.where(band, t - fnp.matmul(u, u), zero)
+        # 0/0 is 0, as SciPy takes it (a zero eigenvalue twice: sqrtm(0) is 0)
+        vanishing = numerators == zero
+        u = fnp.where(band, fnp.where(vanishing, zero, numerators
+                                      / fnp.where(vanishing, one, sums)), u)
     return u
 
 
