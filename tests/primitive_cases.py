@@ -433,7 +433,7 @@ COVERED_ELSEWHERE = {
     "cond": "holds sub-IRs: tests/test_control_flow.py",
     "while": "holds sub-IRs: tests/test_control_flow.py",
     "scan": "holds a sub-IR: tests/test_control_flow.py",
-    "eig": "complex outputs, whose derivative needs complex arithmetic: tests/test_linalg.py",
+    "eig": "complex outputs: complex inputs in COMPLEX_CASES, real ones in tests/test_linalg.py",
     "schur": "no derivative (as in JAX): values, vmap, jit and the error in "
              "tests/test_scipy_linalg_schur_and_special.py",
     "hessenberg": "no derivative (as in JAX): values, vmap, jit and the error in "
