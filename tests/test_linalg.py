@@ -336,6 +336,11 @@ def test_jit_of_gradient_matches_eager():
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
 
+def _eigenvalue_order(got, expected):
+    """For each matrix, the indices into ``got`` of the eigenvalue nearest each of ``expected``."""
+    return np.argmin(np.abs(got[..., None, :] - expected[..., :, None]), axis=-1)
+
+
 def _largest_positive(vectors):
     """Eigenvectors (columns) scaled so that each one's largest component is positive."""
     largest = np.take_along_axis(vectors, np.argmax(np.abs(vectors), axis=-2)[..., None, :], -2)
@@ -352,11 +357,14 @@ def test_eig_matches_numpy_traced_batched_and_compiled(dtype):
     for got in (traced(fnp.linalg.eig, a), functrans.vmap(fnp.linalg.eig)(a),
                 functrans.jit(fnp.linalg.eig)(a)):
         assert got[0].dtype == got[1].dtype == np.result_type(dtype, np.complex64)
-        np.testing.assert_allclose(got[0], w, rtol=tolerance, atol=tolerance)
-        # Compiled, complex eigenvectors of a real matrix come from the complex routine:
-        # the same unit vectors with their largest component real, that component's sign
-        # LAPACK's choice.
-        np.testing.assert_allclose(_largest_positive(got[1]), _largest_positive(v),
+        # Compiled, complex eigenvalues of a real matrix come from the complex routine, whose
+        # order may differ from the real one's; its eigenvectors are the same unit vectors
+        # with their largest component real, that component's sign LAPACK's choice.
+        order = _eigenvalue_order(np.asarray(got[0]), w)
+        np.testing.assert_allclose(np.take_along_axis(got[0], order, -1), w, rtol=tolerance,
+                                   atol=tolerance)
+        vectors = np.take_along_axis(got[1], order[..., None, :], -1)
+        np.testing.assert_allclose(_largest_positive(vectors), _largest_positive(v),
                                    rtol=tolerance, atol=tolerance)
     np.testing.assert_allclose(traced(fnp.linalg.eigvals, a)[0], w, rtol=tolerance)
 
