@@ -521,7 +521,8 @@ COMPLEX_CASES = {
                   lambda a, b: scipy.linalg.cho_solve(scipy.linalg.cho_factor(a), b),
                   (_unbatched(_complex_hermitian), lambda d: _complex_vectors(d, (N, 2)))),
     "cho_solve (lower)": (lambda a, b: fsl.cho_solve(fsl.cho_factor(a, lower=True), b),
-                          lambda a, b: scipy.linalg.cho_solve(scipy.linalg.cho_factor(a, lower=True), b),
+                          lambda a, b: scipy.linalg.cho_solve(
+                              scipy.linalg.cho_factor(a, lower=True), b),
                           (_unbatched(_complex_hermitian), lambda d: _complex_vectors(d, (N,)))),
 }
 

@@ -10,8 +10,8 @@ LAPACK's symmetric routines read one triangle; numba's bindings choose theirs, s
 Hermitian matrix is completed from the triangle the primitive names before the call.
 
 The Schur and Hessenberg decompositions and the complete QR factorization (m×m ``q``), which
-numba's ``np.linalg`` lacks, call LAPACK's gees, gehrd, orghr/unghr, geqrf and orgqr/ungqr from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself
-uses). They are declared as external symbols, not ctypes pointers, so that numba can cache
+numba's ``np.linalg`` lacks, call LAPACK's gees, gehrd, orghr/unghr, geqrf and orgqr/ungqr
+from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself uses). They are declared as external symbols, not ctypes pointers, so that numba can cache
 them on disk; ``register_lapack_symbols`` binds the symbols to SciPy's addresses and must
 run (the emitters call it) before a kernel using them is compiled or loaded. Each routine
 gets the four types' variants and a ``kind`` (0 s, 1 d, 2 c, 3 z) choosing one; LAPACK is
