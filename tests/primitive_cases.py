@@ -368,9 +368,10 @@ def _lu_args(data):
 
 
 def _lu_of(x, permutation):
-    """LU of x plus a scaled permutation, so each pivot is clearly the largest."""
+    """LU of x plus a scaled permutation, so each pivot is clearly the largest (8 against
+    at most 4 entries of |x| <= 1 in its row: never singular, even at hypothesis's ±1)."""
     m, n = x.shape[-2:]
-    return lax.lu(x + 4.0 * np.eye(m, n)[list(permutation)])
+    return lax.lu(x + 8.0 * np.eye(m, n)[list(permutation)])
 
 
 def _rotation(n, seed):
@@ -433,7 +434,7 @@ COVERED_ELSEWHERE = {
     "cond": "holds sub-IRs: tests/test_control_flow.py",
     "while": "holds sub-IRs: tests/test_control_flow.py",
     "scan": "holds a sub-IR: tests/test_control_flow.py",
-    "eig": "complex outputs, whose derivative needs complex arithmetic: tests/test_linalg.py",
+    "eig": "complex outputs: complex inputs in COMPLEX_CASES, real ones in tests/test_linalg.py",
     "schur": "no derivative (as in JAX): values, vmap, jit and the error in "
              "tests/test_scipy_linalg_schur_and_special.py",
     "hessenberg": "no derivative (as in JAX): values, vmap, jit and the error in "
@@ -694,4 +695,90 @@ CASES += [
     unary("frexp_mantissa", lax.frexp_mantissa, draw=_away_from_powers_of_two),
     unary("frexp_exponent", lax.frexp_exponent, finite_differences=False),
     binary("nextafter", lax.nextafter, finite_differences=False),
+]
+
+# --- lagaps: the decompositions on complex stacks -----------------------------------------------
+# As in DECOMPOSITION_CASES, each function conditions its input (a shift by the identity or a
+# spread spectrum added inside), so the vmap test's shuffled entries stay well conditioned.
+# Eigen- and singular vectors are defined up to a phase each (LAPACK's choice, not
+# differentiated): their cases return the moduli, which do not depend on it.
+
+def _small_complex(data, shape_):
+    return complex_values(data, shape_, (-1.0, 1.0), (-1.0, 1.0))
+
+
+def _complex_triangular_solve_args(data):
+    batch, n = _stack_shape(data)
+    k = data.draw(st.integers(1, 3))
+    flags = [data.draw(st.booleans()) for _ in range(4)]
+    return (_small_complex(data, batch + (n, n)), complex_values(data, batch + (n, k)), *flags)
+
+
+def _complex_triangular_solve(a, b, lower, transpose_a, conjugate_a, unit_diagonal):
+    return lax.triangular_solve(_dominant(a), b, lower=lower, transpose_a=transpose_a,
+                                conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)
+
+
+def _complex_square_args(data, *flags):
+    batch, n = _stack_shape(data)
+    return (_small_complex(data, batch + (n, n)),) + tuple(data.draw(st.booleans()) for _ in flags)
+
+
+def _complex_lu_args(data):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(max(n - 1, 1), n + 1))
+    return (_small_complex(data, batch + (m, n)), tuple(data.draw(st.permutations(range(m)))))
+
+
+def _complex_eigh(x, lower):
+    n = x.shape[-1]
+    q = _rotation(n, 0)
+    w, v = lax.eigh(0.3 * x + q @ np.diag(3.0 * np.arange(n)) @ q.T, lower=lower)
+    return w, lax.abs(v) ** 2
+
+
+def _complex_svd(x, compute_uv):
+    outputs = _spread_singular_values(x, compute_uv=compute_uv)
+    if not compute_uv:
+        return outputs
+    u, s, vh = outputs
+    return lax.abs(u) ** 2, s, lax.abs(vh) ** 2
+
+
+def _complex_matrix_args(data, tall=False):
+    batch, n = _stack_shape(data)
+    m = data.draw(st.integers(n, n + 2) if tall else st.integers(1, 4))
+    return (_small_complex(data, batch + (m, n)),)
+
+
+def _complex_qr(x, full_matrices):
+    """qr of a matrix that is not real: at exactly real entries LAPACK's reflectors switch
+    between the identity and a phase (zlarfg), so finite differences across them jump."""
+    m, n = x.shape[-2:]
+    return _qr_of(x + (0.3141 + 0.2718j) * np.ones((m, n)), full_matrices)
+
+
+def _complex_eig(x):
+    """eig of a matrix with eigenvalues 0, 3i, 6, 9i, ... plus a small part."""
+    n = x.shape[-1]
+    q = _rotation(n, 3)
+    spread = q @ np.diag(3.0 * np.arange(n) * 1j ** np.arange(n)) @ q.T
+    w, v = lax.eig(0.3 * x + spread)
+    return w, lax.abs(v) ** 2
+
+
+COMPLEX_CASES += [
+    Case("triangular_solve", _complex_triangular_solve_args, _complex_triangular_solve,
+         float_argnums=(1,), linear=True),
+    Case("triangular_solve (matrix)", _complex_triangular_solve_args, _complex_triangular_solve,
+         float_argnums=(0, 1)),
+    Case("cholesky", _complex_square_args, lambda x: lax.cholesky(_dominant(x))),
+    Case("lu", _complex_lu_args, lambda x, p: _lu_of(x, p)[0]),
+    Case("eigh", lambda data: _complex_square_args(data, "lower"), _complex_eigh,
+         tolerance=1e-5),
+    Case("svd", lambda data: _complex_matrix_args(data) + (data.draw(st.booleans()),),
+         _complex_svd, tolerance=1e-5),
+    Case("qr", lambda data: _complex_matrix_args(data, tall=True) + (data.draw(st.booleans()),),
+         _complex_qr),
+    Case("eig", _complex_square_args, _complex_eig, tolerance=1e-5),
 ]

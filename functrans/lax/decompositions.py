@@ -5,7 +5,7 @@ batch, so vmap only moves its axis to the front), keeps the input's dtype as LAP
 and is declared once with all its rules: the NumPy/SciPy implementation, the shape rule,
 the JVP as JAX defines it (written with primitives, so it is itself differentiable), the
 batching rule and the numba lowering, which calls functrans.lowering.lapack (numba's own
-``np.linalg``) in a loop over the stack.
+``np.linalg`` in a loop over the stack) through C entry points compiled once per machine.
 
 The derivative rules follow JAX's (``jax._src.lax.linalg``): eigh and svd assume distinct
 eigen/singular values; qr needs ``m >= n``; the symmetric routines (cholesky, eigh) read
@@ -63,6 +63,19 @@ def _allocate_flat(writer, batch, aval, trailing):
 
 def _restore(writer, out, flat, aval):
     writer.line(f"{out} = {flat}.reshape({tuple(aval.shape)!r})")
+
+
+def _call_entry(writer, routine, dtype, arrays, sizes, failure=None):
+    """Source lines calling functrans.lowering.lapack's C entry point ``routine`` for
+    ``dtype`` on the C-contiguous ``arrays`` (names) and integer ``sizes``; a LinAlgError
+    with the message ``failure`` where the routine reports one."""
+    from functrans.lowering import lapack
+    lapack.register_entry(routine, dtype)
+    status = writer.fresh("status")
+    arguments = [f"{name}.ctypes" for name in arrays] + [str(int(size)) for size in sizes]
+    writer.line(f"{status} = {lapack.entry_name(routine, dtype)}({', '.join(arguments)})")
+    if failure is not None:
+        writer.line(f"if {status} != 0: raise np.linalg.LinAlgError({failure!r})")
 
 
 # --- triangular_solve --------------------------------------------------------------------
@@ -137,9 +150,10 @@ def _emit_triangular_solve(writer, equation, operands, outputs):
     a_aval, b_aval = (atom.aval for atom in equation.inputs)
     a, batch = _flat_operand(writer, operands[0], a_aval)
     b, _ = _flat_operand(writer, operands[1], b_aval)
-    solved = writer.fresh("solved")
-    writer.line(f"{solved} = triangular_solve_stack({a}, {b}, {params['lower']}, "
-                f"{params['transpose_a']}, {params['conjugate_a']}, {params['unit_diagonal']})")
+    solved = _allocate_flat(writer, batch, b_aval, 2)
+    flags = [params[name] for name in ("lower", "transpose_a", "conjugate_a", "unit_diagonal")]
+    _call_entry(writer, "triangular_solve", a_aval.dtype, (a, b, solved),
+                (batch, *b_aval.shape[-2:], *flags), "Singular matrix: a zero on the diagonal")
     _restore(writer, outputs[0], solved, equation.outputs[0].aval)
 
 
@@ -185,9 +199,10 @@ def _cholesky_jvp(primals, tangents):
 
 def _emit_cholesky(writer, equation, operands, outputs):
     aval = equation.inputs[0].aval
-    a, _ = _flat_operand(writer, operands[0], aval)
-    factor = writer.fresh("factor")
-    writer.line(f"{factor} = cholesky_stack({a})")
+    a, batch = _flat_operand(writer, operands[0], aval)
+    factor = _allocate_flat(writer, batch, aval, 2)
+    _call_entry(writer, "cholesky", aval.dtype, (a, factor), (batch, aval.shape[-1]),
+                "Matrix is not positive definite")
     _restore(writer, outputs[0], factor, aval)
 
 
@@ -286,8 +301,9 @@ def _emit_lu(writer, equation, operands, outputs):
     packed_out, pivots_out, permutation_out = outputs
     pivots = _allocate_flat(writer, batch, equation.outputs[1].aval, 1)
     permutation = _allocate_flat(writer, batch, equation.outputs[2].aval, 1)
-    packed = writer.fresh("packed")
-    writer.line(f"{packed} = lu_stack({a}, {pivots}, {permutation})")
+    packed = _allocate_flat(writer, batch, aval, 2)
+    _call_entry(writer, "lu", aval.dtype, (a, packed, pivots, permutation),
+                (batch, *aval.shape[-2:]))
     for out, flat, var in zip(outputs, (packed, pivots, permutation), equation.outputs):
         _restore(writer, out, flat, var.aval)
 
@@ -340,8 +356,9 @@ def _emit_eigh(writer, equation, operands, outputs):
     aval = equation.inputs[0].aval
     a, batch = _flat_operand(writer, operands[0], aval)
     values = _allocate_flat(writer, batch, equation.outputs[0].aval, 1)
-    vectors = writer.fresh("vectors")
-    writer.line(f"{vectors} = eigh_stack({a}, {equation.params['lower']}, {values})")
+    vectors = _allocate_flat(writer, batch, aval, 2)
+    _call_entry(writer, "eigh", aval.dtype, (a, values, vectors),
+                (batch, aval.shape[-1], equation.params["lower"]), "Eigenvalues did not converge")
     _restore(writer, outputs[0], values, equation.outputs[0].aval)
     _restore(writer, outputs[1], vectors, equation.outputs[1].aval)
 
@@ -442,7 +459,8 @@ def _emit_svd(writer, equation, operands, outputs):
         name = writer.fresh(stem)
         writer.line(f"{name} = np.empty({(batch,) + shape!r}, dtype={dtype_expression(dtype)})")
         names.append(name)
-    writer.line(f"svd_stack({a}, {full}, {', '.join(names)})")
+    _call_entry(writer, "svd", aval.dtype, (a, *names), (batch, m, n, full),
+                "SVD did not converge")
     kept = names if params["compute_uv"] else names[1:2]
     for out, flat, var in zip(outputs, kept, equation.outputs):
         _restore(writer, out, flat, var.aval)
@@ -503,10 +521,6 @@ def _qr_jvp(primals, tangents, *, full_matrices):
 def _emit_qr(writer, equation, operands, outputs):
     aval = equation.inputs[0].aval
     m, n = aval.shape[-2:]
-    if equation.params["full_matrices"] and m > n:
-        raise NotImplementedError(
-            f"jit of qr with full_matrices=True (mode='complete') needs m <= n, got {m}×{n}: "
-            "numba's np.linalg.qr computes the reduced factorization only")
     a, batch = _flat_operand(writer, operands[0], aval)
     names = []
     for stem, var in zip(("q", "r"), equation.outputs):
@@ -514,7 +528,13 @@ def _emit_qr(writer, equation, operands, outputs):
         writer.line(f"{name} = np.empty({(batch,) + var.aval.shape[-2:]!r}, "
                     f"dtype={dtype_expression(var.aval.dtype)})")
         names.append(name)
-    writer.line(f"qr_stack({a}, {', '.join(names)})")
+    if equation.params["full_matrices"] and m > n:
+        # numba's np.linalg.qr forms the reduced q only: LAPACK's geqrf/orgqr by symbol.
+        from functrans.lowering import lapack
+        lapack.register_lapack_symbols()
+        writer.line(f"qr_complete_stack({a}, {lapack.KINDS[aval.dtype]}, {', '.join(names)})")
+    else:
+        _call_entry(writer, "qr", aval.dtype, (a, *names), (batch, m, n))
     for out, flat, var in zip(outputs, names, equation.outputs):
         _restore(writer, out, flat, var.aval)
 
@@ -577,8 +597,9 @@ def _emit_eig(writer, equation, operands, outputs):
     aval = equation.inputs[0].aval
     a, batch = _flat_operand(writer, operands[0], aval)
     values = _allocate_flat(writer, batch, equation.outputs[0].aval, 1)
-    vectors = writer.fresh("vectors")
-    writer.line(f"{vectors} = eig_stack({a}, {values})")
+    vectors = _allocate_flat(writer, batch, equation.outputs[1].aval, 2)
+    _call_entry(writer, "eig", aval.dtype, (a, values, vectors), (batch, aval.shape[-1]),
+                "Eigenvalues did not converge")
     _restore(writer, outputs[0], values, equation.outputs[0].aval)
     _restore(writer, outputs[1], vectors, equation.outputs[1].aval)
 

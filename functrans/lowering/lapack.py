@@ -9,23 +9,29 @@ each function once per dtype (the LAPACK bindings cost seconds) rather than per 
 LAPACK's symmetric routines read one triangle; numba's bindings choose theirs, so the
 Hermitian matrix is completed from the triangle the primitive names before the call.
 
-The Schur and Hessenberg decompositions, which numba's ``np.linalg`` lacks, call LAPACK's
-gees, gehrd and orghr/unghr from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself
-uses). They are declared as external symbols, not ctypes pointers, so that numba can cache
+The Schur and Hessenberg decompositions and the complete QR factorization (m×m ``q``), which
+numba's ``np.linalg`` lacks, call LAPACK's gees, gehrd, orghr/unghr, geqrf and orgqr/ungqr
+from ``scipy.linalg.cython_lapack`` (the LAPACK SciPy itself uses). They are declared as external symbols, not ctypes pointers, so that numba can cache
 them on disk; ``register_lapack_symbols`` binds the symbols to SciPy's addresses and must
 run (the emitters call it) before a kernel using them is compiled or loaded. Each routine
 gets the four types' variants and a ``kind`` (0 s, 1 d, 2 c, 3 z) choosing one; LAPACK is
 column-major, so each matrix is passed transposed.
+
+Kernels do not call the stack functions directly: numba links a callee's code into the
+caller's module and optimises it again there, inlined at every call site under functrans's
+inline threshold, which made a kernel with a few dozen decompositions compile for minutes.
+They call C entry points (``cfunc``) instead, one per routine and dtype, as external symbols
+bound by ``register_entry``: compiled once per machine, and opaque to the kernel.
 """
 import functools
 
 import numpy as np
-from numba import njit, types
+from numba import carray, cfunc, njit, types
 
 from functrans.lowering.disk_cache import caches_machine_code
 
-__all__ = ["cholesky_stack", "eig_stack", "eigh_stack", "hessenberg_stack", "lu_stack",
-           "qr_stack", "schur_stack", "svd_stack", "triangular_solve_stack"]
+#: what kernels call: the LAPACK-symbol stacks and (appended below) the C entry points
+__all__ = ["hessenberg_stack", "qr_complete_stack", "schur_stack"]
 
 _compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
@@ -162,7 +168,9 @@ def lu_stack(a, pivots, permutation):
 #: LAPACK routine -> number of arguments (all pointers, Fortran style)
 _ROUTINES = {"sgehrd": 9, "dgehrd": 9, "cgehrd": 9, "zgehrd": 9,
              "sorghr": 9, "dorghr": 9, "cunghr": 9, "zunghr": 9,
-             "sgees": 15, "dgees": 15, "cgees": 15, "zgees": 15}
+             "sgees": 15, "dgees": 15, "cgees": 15, "zgees": 15,
+             "sgeqrf": 8, "dgeqrf": 8, "cgeqrf": 8, "zgeqrf": 8,
+             "sorgqr": 9, "dorgqr": 9, "cungqr": 9, "zungqr": 9}
 #: the LAPACK kind of each dtype, as the emitters pass it
 KINDS = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.complex64): 2,
          np.dtype(np.complex128): 3}
@@ -190,6 +198,8 @@ def _external(routine):
 sgehrd, dgehrd, cgehrd, zgehrd = map(_external, ("sgehrd", "dgehrd", "cgehrd", "zgehrd"))
 sorghr, dorghr, cunghr, zunghr = map(_external, ("sorghr", "dorghr", "cunghr", "zunghr"))
 sgees, dgees, cgees, zgees = map(_external, ("sgees", "dgees", "cgees", "zgees"))
+sgeqrf, dgeqrf, cgeqrf, zgeqrf = map(_external, ("sgeqrf", "dgeqrf", "cgeqrf", "zgeqrf"))
+sorgqr, dorgqr, cungqr, zungqr = map(_external, ("sorgqr", "dorgqr", "cungqr", "zungqr"))
 
 
 @_compile
@@ -289,3 +299,173 @@ def schur_stack(a, kind, z):
         t[b] = column_major.T
         z[b] = vectors.T
     return t
+
+
+@_compile
+def qr_complete_stack(a, kind, q, r):
+    """``a = q @ r`` with ``q`` m×m unitary into ``q`` and ``r`` m×n upper triangular into
+    ``r``, for each matrix of ``a`` (a ``kind`` dtype): geqrf, then orgqr/ungqr forming all
+    m columns of q from the min(m, n) reflectors (NumPy's ``mode='complete'``)."""
+    m, n = a.shape[1], a.shape[2]
+    k = min(m, n)
+    rows = np.array([m], np.int32)
+    columns = np.array([n], np.int32)
+    reflectors = np.array([k], np.int32)
+    lda = np.array([max(m, 1)], np.int32)
+    lwork = 64 * max(m, n, 1)
+    length = np.array([lwork], np.int32)
+    info = np.zeros(1, np.int32)
+    tau = np.empty(max(k, 1), a.dtype)
+    work = np.empty(lwork, a.dtype)
+    # Column-major m×m storage: geqrf works on its first n columns, orgqr on all m.
+    column_major = np.zeros((m, m), a.dtype)
+    for b in range(a.shape[0]):
+        column_major[:, :] = 0
+        column_major[:n, :] = a[b].T
+        factor_args = (rows.ctypes, columns.ctypes, column_major.ctypes, lda.ctypes,
+                       tau.ctypes, work.ctypes, length.ctypes, info.ctypes)
+        if kind == 0:
+            sgeqrf(*factor_args)
+        elif kind == 1:
+            dgeqrf(*factor_args)
+        elif kind == 2:
+            cgeqrf(*factor_args)
+        else:
+            zgeqrf(*factor_args)
+        for i in range(m):
+            for j in range(n):
+                r[b, i, j] = column_major[j, i] if j >= i else 0
+        form_args = (rows.ctypes, rows.ctypes, reflectors.ctypes, column_major.ctypes,
+                     lda.ctypes, tau.ctypes, work.ctypes, length.ctypes, info.ctypes)
+        if kind == 0:
+            sorgqr(*form_args)
+        elif kind == 1:
+            dorgqr(*form_args)
+        elif kind == 2:
+            cungqr(*form_args)
+        else:
+            zungqr(*form_args)
+        q[b] = column_major.T
+
+
+# --- C entry points, called by kernels through external symbols -------------------------------
+# Each takes C-contiguous arrays as typed pointers and their sizes as int64, and returns 0, or
+# 1 where the stack function raised LinAlgError (the kernel raises it again, with the message
+# its emitter gives): an exception cannot cross a C entry point.
+
+def _triangular_solve_entry(a, rhs, out, batch, n, k, lower, transpose_a, conjugate_a,
+                            unit_diagonal):
+    try:
+        carray(out, (batch, n, k))[:] = triangular_solve_stack(
+            carray(a, (batch, n, n)), carray(rhs, (batch, n, k)), lower != 0, transpose_a != 0,
+            conjugate_a != 0, unit_diagonal != 0)
+    except Exception:
+        return 1
+    return 0
+
+
+def _cholesky_entry(a, out, batch, n):
+    try:
+        carray(out, (batch, n, n))[:] = cholesky_stack(carray(a, (batch, n, n)))
+    except Exception:
+        return 1
+    return 0
+
+
+def _lu_entry(a, out, pivots, permutation, batch, m, n):
+    carray(out, (batch, m, n))[:] = lu_stack(carray(a, (batch, m, n)),
+                                             carray(pivots, (batch, min(m, n))),
+                                             carray(permutation, (batch, m)))
+    return 0
+
+
+def _eigh_entry(a, values, vectors, batch, n, lower):
+    try:
+        carray(vectors, (batch, n, n))[:] = eigh_stack(carray(a, (batch, n, n)), lower != 0,
+                                                       carray(values, (batch, n)))
+    except Exception:
+        return 1
+    return 0
+
+
+def _eig_entry(a, values, vectors, batch, n):
+    try:
+        carray(vectors, (batch, n, n))[:] = eig_stack(carray(a, (batch, n, n)),
+                                                      carray(values, (batch, n)))
+    except Exception:
+        return 1
+    return 0
+
+
+def _svd_entry(a, u, s, vh, batch, m, n, full_matrices):
+    k = min(m, n)
+    u_columns, vh_rows = (m, n) if full_matrices != 0 else (k, k)
+    try:
+        svd_stack(carray(a, (batch, m, n)), full_matrices != 0, carray(u, (batch, m, u_columns)),
+                  carray(s, (batch, k)), carray(vh, (batch, vh_rows, n)))
+    except Exception:
+        return 1
+    return 0
+
+
+def _qr_entry(a, q, r, batch, m, n):
+    k = min(m, n)
+    qr_stack(carray(a, (batch, m, n)), carray(q, (batch, m, k)), carray(r, (batch, k, n)))
+    return 0
+
+
+#: routine -> (Python entry, its pointer arguments' dtypes as functions of the input dtype,
+#: the number of int64 arguments after them)
+_ENTRIES = {
+    "triangular_solve": (_triangular_solve_entry, ("a", "a", "a"), 7),
+    "cholesky": (_cholesky_entry, ("a", "a"), 2),
+    "lu": (_lu_entry, ("a", "a", "int32", "int32"), 3),
+    "eigh": (_eigh_entry, ("a", "real", "a"), 3),
+    "eig": (_eig_entry, ("a", "complex", "complex"), 2),
+    "svd": (_svd_entry, ("a", "a", "real", "a"), 4),
+    "qr": (_qr_entry, ("a", "a", "a"), 3),
+}
+_SUFFIXES = {np.dtype(np.float32): "s", np.dtype(np.float64): "d",
+             np.dtype(np.complex64): "c", np.dtype(np.complex128): "z"}
+
+
+def entry_name(routine, dtype):
+    """The name (in this module and as a symbol) of ``routine``'s entry for ``dtype``."""
+    return f"{routine}_entry_{_SUFFIXES[np.dtype(dtype)]}"
+
+
+def _pointer_dtype(role, dtype):
+    if role == "a":
+        return dtype
+    if role == "real":
+        return np.finfo(dtype).dtype
+    if role == "complex":
+        return np.result_type(dtype, np.complex64)
+    return np.dtype(role)
+
+
+def _declaration(routine):
+    pointers, integers = len(_ENTRIES[routine][1]), _ENTRIES[routine][2]
+    return types.int32(*([types.voidptr] * pointers + [types.int64] * integers))
+
+
+for _routine in _ENTRIES:
+    for _dtype in _SUFFIXES:
+        globals()[entry_name(_routine, _dtype)] = types.ExternalFunction(
+            "functrans_" + entry_name(_routine, _dtype), _declaration(_routine))
+        __all__.append(entry_name(_routine, _dtype))
+
+
+@functools.cache
+def register_entry(routine, dtype):
+    """Compile (or load from numba's cache) ``routine``'s C entry point for ``dtype`` and bind
+    its symbol; a kernel calling it must not be compiled or loaded before."""
+    import llvmlite.binding
+    dtype = np.dtype(dtype)
+    entry, roles, integers = _ENTRIES[routine]
+    from numba.np.numpy_support import from_dtype
+    signature = types.int32(*[types.CPointer(from_dtype(_pointer_dtype(role, dtype)))
+                              for role in roles], *([types.int64] * integers))
+    compiled = cfunc(signature, cache=caches_machine_code(__name__), nogil=True)(entry)
+    llvmlite.binding.add_symbol("functrans_" + entry_name(routine, dtype), compiled.address)
+    return compiled

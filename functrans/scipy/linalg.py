@@ -3,9 +3,9 @@
 On concrete inputs with no transform active each function calls SciPy itself; traced, it
 is built on the decomposition primitives (:mod:`functrans.lax.decompositions`) and
 :mod:`functrans.numpy.linalg`, so it differentiates, batches and compiles. ``expm`` is the
-Padé approximant of degree 13 with scaling and squaring (Higham 2005), ``sqrtm`` the
-Denman–Beavers iteration; both are ordinary traced code, so their derivatives are exact
-derivatives of the computation.
+Padé approximant of degree 13 with scaling and squaring (Higham 2005), ordinary traced code
+whose derivative is the exact derivative of the computation; ``sqrtm`` goes through the
+complex Schur form, and its derivative solves a Sylvester equation.
 
 >>> import functrans, functrans.scipy.linalg as fsl, numpy as np
 >>> functrans.grad(lambda t: fsl.expm(t * np.array([[0.0, 1.0], [-1.0, 0.0]]))[0, 1])(0.5)
@@ -14,6 +14,7 @@ derivatives of the computation.
 import numpy as np
 
 from functrans import lax
+from functrans.transforms.custom_derivatives import custom_jvp
 from functrans.errors import at_user_line
 from functrans.lax import _matrix_ops as mo
 from functrans.lax import decompositions
@@ -367,41 +368,77 @@ def expm(A):  # noqa: N803 (SciPy's name)
     return result
 
 
-#: Denman–Beavers iterations of sqrtm. Scaled by the determinant, the iteration reaches
-#: float64 accuracy within 8 to 10 for matrices of condition number up to 1e8 with
-#: eigenvalues off the closed negative axis; each further one costs two LU factorizations
-#: in the traced program (and in its derivatives).
-_SQRTM_ITERATIONS = 12
-
-
-def _inverse_and_log_det(y):
-    """``inv(y)`` and ``log|det y|`` (the latter without a derivative) from one LU."""
-    packed, _, permutation = lax.lu(y)
-    identity = np.broadcast_to(np.eye(aval(y).shape[-1], dtype=aval(y).dtype), aval(y).shape)
+def _triangular_square_root(t):
+    """The upper triangular ``u`` with ``u @ u = t`` for upper triangular complex ``t``, with
+    principal roots on the diagonal, one superdiagonal at a time (Björck and Hammarling
+    1983): ``u[i, j] = (t[i, j] - Σ_{i<k<j} u[i, k] u[k, j]) / (u[i, i] + u[j, j])``. While
+    the ``d``-th superdiagonal of ``u`` is still zero, ``(u @ u)`` holds that sum on it."""
     fnp = _fnp()
-    log_det = fnp.sum(fnp.log(fnp.abs(mo.diagonal(lax.stop_gradient(packed)))), axis=-1)
-    return decompositions.lu_solve(packed, permutation, identity), log_det
+    shape = aval(t).shape
+    n = shape[-1]
+    roots = fnp.sqrt(mo.diagonal(t))
+    u = mo.diagonal_matrix(roots)
+    sums = mo.rows(roots, n) + mo.columns(roots, n)
+    one, zero = np.ones((), aval(t).dtype), np.zeros((), aval(t).dtype)
+    for offset in range(1, n):
+        band = np.broadcast_to(np.eye(n, k=offset, dtype=bool), shape)
+        numerators = fnp.where(band, t - fnp.matmul(u, u), zero)
+        # 0/0 is 0, as SciPy takes it (a zero eigenvalue twice: sqrtm(0) is 0)
+        vanishing = numerators == zero
+        u = fnp.where(band, fnp.where(vanishing, zero, numerators
+                                      / fnp.where(vanishing, one, sums)), u)
+    return u
+
+
+def _square_root_of_real_or_nan(x, dtype):
+    """The real part of ``x``, the complex square root of a real matrix; NaN for matrices
+    whose principal root is not real (an eigenvalue on the negative real axis), where SciPy
+    returns a complex root that a real traced result cannot hold."""
+    fnp = _fnp()
+    real, imaginary = fnp.real(x), fnp.imag(x)
+    size = fnp.sqrt(fnp.sum(real * real + imaginary * imaginary, axis=(-2, -1), keepdims=True))
+    tolerance = np.sqrt(np.finfo(dtype).eps)
+    not_real = fnp.sqrt(fnp.sum(imaginary * imaginary, axis=(-2, -1), keepdims=True)) > (
+        tolerance * size)
+    return cast(fnp.where(not_real, np.array(np.nan, dtype), real), dtype)
+
+
+@custom_jvp
+def _principal_square_root(a):
+    fnp = _fnp()
+    dtype = aval(a).dtype
+    t, z = lax.schur(a, output="complex")
+    x = fnp.matmul(z, fnp.matmul(_triangular_square_root(t), mo.adjoint(z)))
+    return x if dtype.kind == "c" else _square_root_of_real_or_nan(x, dtype)
+
+
+@_principal_square_root.defjvp
+def _principal_square_root_jvp(primals, tangents):
+    # x x = a, so x dx + dx x = da: a Sylvester equation (Higham, "Functions of Matrices",
+    # 6.1.4). The Schur form has no derivative; this implicit one needs none.
+    (a,), (a_dot,) = primals, tangents
+    x = _principal_square_root(a)
+    return x, solve_sylvester(x, x, a_dot)
 
 
 def sqrtm(A, disp=True, blocksize=64):  # noqa: N803 (SciPy's name)
-    """The principal square root of each matrix (real eigenvalues off the negative axis,
-    traced): the Denman–Beavers iteration, each step scaled by ``|det(y) det(z)|^(-1/2n)``
-    (Higham, "Functions of Matrices", 6.28)."""
+    """The principal square root of each matrix: the complex Schur form and the triangular
+    recurrence of Björck and Hammarling, as SciPy computes it; the derivative solves the
+    Sylvester equation ``x dx + dx x = da``.
+
+    Traced, a complex matrix has a complex root; a real matrix a real one, or NaN where its
+    principal root is not real (an eigenvalue on the negative real axis, where SciPy's
+    result is complex): cast such a matrix to complex first.
+
+    >>> import functrans, functrans.scipy.linalg as fsl, numpy as np
+    >>> a = np.array([[4.0, 1.0], [0.0, 9.0]])
+    >>> functrans.jit(fsl.sqrtm)(a)
+    array([[2. , 0.2],
+           [0. , 3. ]])
+    """
     if is_eager_all((A,)):
         return _scipy_linalg().sqrtm(A)
-    fnp = _fnp()
-    a = numpy_linalg._matrices("sqrtm", A)
-    n = aval(a).shape[-1]
-    y = a
-    z = np.broadcast_to(np.eye(n, dtype=aval(a).dtype), aval(a).shape)
-    for _ in range(_SQRTM_ITERATIONS):
-        y_inverse, log_det_y = _inverse_and_log_det(y)
-        z_inverse, log_det_z = _inverse_and_log_det(z)
-        # The scale only speeds the start: it tends to 1 as y z tends to the identity.
-        scale = fnp.expand_dims(fnp.exp(-(log_det_y + log_det_z) / (2 * n)), (-2, -1))
-        scale = cast(scale, aval(a).dtype)
-        y, z = 0.5 * (scale * y + z_inverse / scale), 0.5 * (scale * z + y_inverse / scale)
-    return y
+    return _principal_square_root(numpy_linalg._matrices("sqrtm", A))
 
 
 def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):  # noqa: N803
