@@ -135,6 +135,10 @@ def test_fill_and_drop_modes_with_index_arrays_and_slices():
     # Filled entries have no derivative; the others are the gather's.
     gradient = grad(lambda x: fnp.sum(x.at[np.array([0, 9, 2])].get(mode="fill", fill_value=0.0)))(X)
     np.testing.assert_array_equal(gradient, [1.0, 0.0, 1.0, 0.0])
+    clipped = jit(lambda x, i: (x.at[i].get(mode="clip"), x.at[i].add(1.0, mode="clip")))
+    got, added = clipped(X, np.array([-9, 2, 7]))
+    np.testing.assert_array_equal(got, X[[0, 2, 3]])
+    np.testing.assert_array_equal(added, X + [1.0, 0.0, 1.0, 1.0])
     ints = fnp.at(np.arange(3))[np.array([5])].get(mode="fill")
     assert ints.tolist() == [np.iinfo(np.int64).min]
 

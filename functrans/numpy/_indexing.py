@@ -331,10 +331,12 @@ def _moded_entry(entry, size, mode):
         return _moded_entry(entry.value, size, mode)
     if isinstance(entry, Tracer):
         value = _wrapped(entry, size)
+        shape = aval(value).shape
         if mode == "clip":
-            return lax.max(lax.min(value, lax.full((), size - 1, _INT64)), lax.full((), 0, _INT64))
+            return lax.max(lax.min(value, lax.full(shape, size - 1, _INT64)),
+                           lax.full(shape, 0, _INT64))
         outside = lax.logical_or(lax.lt(value, 0), lax.ge(value, size))
-        return lax.select(outside, lax.full(aval(value).shape, size, _INT64), value)
+        return lax.select(outside, lax.full(shape, size, _INT64), value)
     value = np.asarray(entry, dtype=np.int64)
     value = np.where(value < 0, value + size, value)
     if mode == "clip":
