@@ -98,6 +98,11 @@ ERRORS = {
     "interp with no sample points": (
         lambda x: fnp.interp(x, np.zeros(0), np.zeros(0)),
         lambda x: np.interp(x, np.zeros(0), np.zeros(0)), ValueError, "empty"),
+    "average with weights summing to zero": (
+        lambda x: fnp.average(x, weights=np.array([1.0, -1.0, 0.0])),
+        lambda x: np.average(x, weights=np.array([1.0, -1.0, 0.0])), ZeroDivisionError, "zero"),
+    "geomspace from zero": (lambda x: fnp.geomspace(0.0, x[2], 3),
+                            lambda x: np.geomspace(0.0, x[2], 3), ValueError, "zero"),
 }
 
 

@@ -247,6 +247,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             return result
         count = aval(a).size // max(aval(result).size, 1) if aval(a).size else 0
         return result, broadcast_to(np.asarray(count, aval(result).dtype), aval(result).shape)
+    given = weights
     weights = array_operand(weights)
     a_shape, w_shape = aval(a).shape, aval(weights).shape
     dtype = dtypes.result_type((_float_dtype(aval(a).dtype), False),
@@ -260,6 +261,11 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
                              "specified axis.")
         weights = broadcast_to(moveaxis(reshape(weights, w_shape + (1,) * (
             len(a_shape) - len(w_shape))), tuple(range(len(axes))), axes), a_shape)
+    if not isinstance(given, Tracer):
+        given = np.asarray(given)
+        total = np.sum(given, axis=axis) if given.shape == a_shape else np.sum(given)
+        if np.any(total == 0):
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     a, weights = a.astype(dtype), weights.astype(dtype)
     total_weight = sum_(weights, axis=axis, keepdims=keepdims)
     result = divide(sum_(multiply(a, weights), axis=axis, keepdims=keepdims), total_weight)
