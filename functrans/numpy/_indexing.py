@@ -170,19 +170,9 @@ def _apply_slices(x, entries, x_axes):
     return x
 
 
-def _int64_index(index, size):
-    """A traced integer index as int64; a uint64 one beyond int64 becomes ``size`` (out of
-    range) rather than wrapping to a negative index that would count from the end."""
-    index_aval = aval(index)
-    if index_aval.dtype == np.uint64:
-        beyond = lax.ge(index, lax.full(index_aval.shape, size, np.uint64))
-        index = lax.select(beyond, lax.full(index_aval.shape, size, np.uint64), index)
-    return cast(index, _INT64)
-
-
 def _wrapped(index, size):
     """A traced integer index with negative values counted from the end."""
-    index = _int64_index(index, size)
+    index = cast(index, _INT64)
     return lax.select(lax.lt(index, 0), lax.add(index, size), index)
 
 
@@ -196,7 +186,7 @@ def _apply_integers(x, entries):
     remaining = [e for e in entries if not isinstance(e, int)]
     for axis in reversed(range(len(remaining))):
         if isinstance(remaining[axis], Tracer):
-            x = lax.gather(x, _int64_index(remaining[axis], aval(x).shape[axis]), axis)
+            x = lax.gather(x, cast(remaining[axis], _INT64), axis)
     return x
 
 
@@ -206,7 +196,7 @@ def _index_array(entry, axis, size, beyond=None):
     NumPy rejects the index: once wrapped, -size - 1 would pass for -1."""
     value = entry.value
     if isinstance(value, Tracer):
-        value = _int64_index(value, size)
+        value = cast(value, _INT64)
         out_of_range = lax.logical_or(lax.lt(value, -size), lax.ge(value, size))
         rejected = lax.full(aval(value).shape, size if beyond is None else beyond, _INT64)
         return lax.select(out_of_range, rejected, _wrapped(value, size))
