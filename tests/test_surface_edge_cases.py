@@ -115,13 +115,6 @@ def test_traced_errors_are_numpys(name):
         traced(function, F)
 
 
-def test_searchsorted_with_nan_under_jit():
-    a = np.array([-1.0, 2.0, np.nan])
-    got = functrans.jit(lambda v: (fnp.searchsorted(a, v), fnp.searchsorted(a, v, "right")))(SPECIAL)
-    np.testing.assert_array_equal(got[0], np.searchsorted(a, SPECIAL))
-    np.testing.assert_array_equal(got[1], np.searchsorted(a, SPECIAL, "right"))
-
-
 def test_gradients_at_the_new_edges_are_finite_differences():
     x = np.array([0.7, 1.3])
     for function, reference in [
