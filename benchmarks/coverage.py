@@ -86,15 +86,6 @@ MISSING_ON_PURPOSE = {
         "isreal": "complex numbers (i14fft)",
         "isrealobj": "complex numbers (i14fft)",
     },
-    "scipy.signal": {
-        "fftconvolve": "not yet built on numpy.fft; convolve's direct method gives the same "
-                       "values",
-        "csd": "spectral estimation: not yet built on numpy.fft",
-        "welch": "spectral estimation: not yet built on numpy.fft",
-        "stft": "spectral estimation: not yet built on numpy.fft",
-        "istft": "spectral estimation: not yet built on numpy.fft",
-        "detrend": "a least-squares fit per segment: not yet built on numpy.linalg.lstsq",
-    },
 }
 
 

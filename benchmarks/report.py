@@ -108,11 +108,13 @@ def targets(data):
         check(f"{case_id}: jit ≤ NumPy", get(case_id, "functrans-jit"),
               get(case_id, "numpy"), lambda a, b: a <= b)
     for case_id in [c for c in cases if c != "W5b"]:
-        first, jax_first = get(case_id, "functrans-jit", "first_call_s"), \
-            get(case_id, "jax-jit", "first_call_s")
-        if first is not None:
-            check(f"{case_id}: first call ≤ 1 s and ≤ 5× JAX's", first, jax_first,
-                  lambda a, b: a <= 1.0 and a <= 5 * b)
+        jax_first = get(case_id, "jax-jit", "first_call_s")
+        for field, label in (("first_result_s", "first result (tiered default)"),
+                             ("first_call_s", "compile (synchronous first call)")):
+            first = get(case_id, "functrans-jit", field)
+            if first is not None:
+                check(f"{case_id}: {label} ≤ 1 s and ≤ 5× JAX's first call", first, jax_first,
+                      lambda a, b: a <= 1.0 and a <= 5 * b)
     imports = (data.get("processes") or {}).get("imports", {})
     functrans_import = imports.get("functrans", {})
     check("import functrans < 0.5 s", functrans_import.get("seconds"), 0.5, lambda a, b: a < b)
@@ -168,8 +170,14 @@ def markdown(data):
                   f"({', '.join(f'{k} {fmt_time(v)}' for k, v in data['backend_init_s'].items())}"
                   "), so these are the workload's own compile times.", ""]
         rows = [[c["id"]] + [fmt_time(figure(c, s, "first_call_s")) if s in c["results"]
-                             else "—" for s in compiled] for c in data["cases"]]
-        lines += [table(["workload"] + [LABELS[s] for s in compiled], rows), ""]
+                             else "—" for s in compiled]
+                + [fmt_time(figure(c, "functrans-jit", "first_result_s"))] for c in data["cases"]]
+        lines += [table(["workload"] + [LABELS[s] for s in compiled]
+                        + ["functrans jit, tiered default: first result"], rows), "",
+                  "functrans jit's first column compiles before the first call "
+                  "(`background_compile=False`); the last is jit's default, where a new "
+                  "function's first call runs on the interpreter while numba compiles "
+                  "elsewhere.", ""]
 
     processes = data.get("processes")
     if processes:

@@ -18,6 +18,11 @@ def _env_flag(name, default):
     return value.strip().lower() not in ("", "0", "false", "no", "off")
 
 
+def _env_seconds(name, default):
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else float(value)
+
+
 def _default_cache_dir():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "functrans")
@@ -35,6 +40,12 @@ class Config:
         # jit: on a cache miss, run on the NumPy interpreter while numba compiles in the
         # background (True), or wait for the kernel (False: bitwise reproducible, benchmarks)
         "background_compile": ("FUNCTRANS_BACKGROUND_COMPILE", _env_flag, True),
+        # ... and numba runs in a child process (True) when the disk cache can carry the
+        # kernel back, so interpreted calls keep their speed; or on a thread (False)
+        "compile_process": ("FUNCTRANS_COMPILE_PROCESS", _env_flag, True),
+        # ... once the interpreted calls of a kernel not yet cached have taken this many
+        # seconds (0: at the first call)
+        "compile_after": ("FUNCTRANS_COMPILE_AFTER", _env_seconds, 1.0),
         # Kernels check every array index (numba's boundscheck): for debugging, slower.
         "jit_boundscheck": ("FUNCTRANS_JIT_BOUNDSCHECK", _env_flag, False),
     }

@@ -423,8 +423,7 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
         state = optimizer.init(params)
     batch_iterator = iter(batches) if batches is not None else None
     with LossHistory(steps, description, progress) as history:
-        for number in range(steps):
-            arguments = (params, state) if batch_iterator is None else None
+        for _ in range(steps):
             if batch_iterator is None:
                 params, state, value = step(params, state)
             else:
@@ -432,11 +431,6 @@ def minimize(loss, params, optimizer, steps, *, batches=None, state=None, jit=Tr
                     batch = next(batch_iterator)
                 except StopIteration:
                     break
-                arguments = (params, state, batch)
-                params, state, value = step(*arguments)
-            if jit and number == 0 and steps > 1:
-                # The first step ran on jit's interpreter tier; a loop is where the kernel
-                # pays, and interpreting beside its compile slows both: wait for it.
-                step.lower(*arguments).compile()
+                params, state, value = step(params, state, batch)
             history.record(value)
     return history.result(params, state)

@@ -7,7 +7,7 @@ pass them, into the disk cache (``FUNCTRANS_CACHE_DIR``). A kernel compiled afte
 their machine code instead of compiling them: the first kernel using exp or a matrix
 product takes a second or two less. Without this command the same happens on demand, once
 per machine, inside the first kernels that need each function; and with
-``config.background_compile`` on, the compile thread runs it when it has no kernel to
+``config.compile_process`` off, the compile thread runs it when it has no kernel to
 compile (once per cache directory and functrans/numba/NumPy version).
 
 Run it where you install functrans (an image build, a CI step); it takes 20-60 s.

@@ -38,9 +38,20 @@ def eager_step(x, w):
 
 
 @pytest.fixture
-def background():
-    with functrans.config.override(background_compile=True):
+def background(tmp_path):
+    """Background compiles on the compile thread (the gate below stands in for them), into
+    a new disk cache."""
+    with functrans.config.override(background_compile=True, compile_process=False,
+                                   compile_after=0.0, cache_dir=str(tmp_path)):
         yield
+
+
+@pytest.fixture
+def in_child_process(tmp_path):
+    """Background compiles in a child process, into a new disk cache."""
+    with functrans.config.override(background_compile=True, compile_process=True,
+                                   cache_dir=str(tmp_path), compile_after=0.0):
+        yield tmp_path
 
 
 @pytest.fixture
@@ -115,8 +126,15 @@ def broken_primitive():
     del core.Primitive.registry["probe_uncompilable"]
 
 
-def test_a_failed_background_compile_keeps_the_interpreter_and_warns_once(background,
+@pytest.mark.parametrize("where", ["thread", "child process"])
+def test_a_failed_background_compile_keeps_the_interpreter_and_warns_once(where, tmp_path,
                                                                           broken_primitive):
+    with functrans.config.override(background_compile=True, compile_process=where != "thread",
+                                   cache_dir=str(tmp_path), compile_after=0.0):
+        _check_failed_background_compile(broken_primitive)
+
+
+def _check_failed_background_compile(broken_primitive):
     function = jit(lambda x: lax.sin(broken_primitive.bind(x)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -194,7 +212,36 @@ def test_eight_threads_during_the_background_compile_share_one_compile(backgroun
     _assert_close(function(X, 0.7), expected)
 
 
-def test_minimize_waits_for_the_kernel_after_its_first_step(background, gated_compile):
+def test_a_kernel_not_cached_compiles_once_its_interpreted_calls_add_up(background,
+                                                                         gated_compile):
+    gate, compiles, interpreted = gated_compile
+    gate.set()
+    function = jit(scaled_step(1.25))
+    expected = eager_step(X, 0.875)
+    with functrans.config.override(compile_after=1e9):
+        for _ in range(5):
+            _assert_close(function(X, 0.7), expected)
+        _drain_compile_thread()
+    assert len(interpreted) == 5 and not compiles  # cold: not worth a compile yet
+    _assert_close(function(X, 0.7), expected)  # compile_after 0: now it is hot
+    function.lower(X, 0.7).compile()
+    assert len(compiles) == 1
+    _assert_close(function(X, 0.7), expected)
+    assert len(interpreted) == 6
+
+
+def test_a_kernel_in_memory_is_loaded_without_waiting_for_heat(background):
+    expected = eager_step(X, 0.7)
+    jit(step).lower(X, 0.7).compile()
+    with functrans.config.override(compile_after=1e9):
+        function = jit(step)  # a new function, whose kernel this process holds
+        _assert_close(function(X, 0.7), expected)
+        _drain_compile_thread()
+        assert function.kernels[0].compiled
+        _assert_close(function(X, 0.7), expected)
+
+
+def test_minimize_runs_a_short_loop_on_the_interpreter(gated_compile, tmp_path):
     from functrans import optim
     gate, compiles, interpreted = gated_compile
     gate.set()
@@ -203,8 +250,38 @@ def test_minimize_waits_for_the_kernel_after_its_first_step(background, gated_co
     def loss(w):
         return fnp.sum((w - target) ** 2)
 
-    tiered = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False)
+    with functrans.config.override(background_compile=True, compile_after=60.0,
+                                   cache_dir=str(tmp_path)):
+        tiered = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False)
+        _drain_compile_thread()
     eager = optim.minimize(loss, np.zeros(5), optim.adam(0.1), 20, progress=False, jit=False)
     np.testing.assert_allclose(tiered.history, eager.history, rtol=1e-12)
     np.testing.assert_allclose(tiered.params, eager.params, rtol=1e-12)
-    assert len(interpreted) == 1 and len(compiles) == 1  # then 19 steps on the kernel
+    assert len(interpreted) == 20 and not compiles  # over before a compile would pay
+
+
+def _drain_compile_thread():
+    """Return once the compile thread has finished the jobs submitted so far."""
+    from functrans.lowering import background
+    done = threading.Event()
+    background.submit(done.set)
+    assert done.wait(120)
+
+
+def scaled_step(scale):
+    """``step`` with ``w`` scaled: a kernel no other test compiled in this process."""
+    return lambda x, w: step(x, scale * w)
+
+
+def test_a_child_process_compiles_while_the_interpreter_answers(in_child_process):
+    function = jit(scaled_step(1.5))
+    expected = eager_step(X, 1.05)
+    _assert_close(function(X, 0.7), expected)
+    (kernel,) = function.kernels
+    function.lower(X, 0.7).compile()
+    assert kernel.compiles_in_process
+    # The child compiled; this process loaded its machine code from the disk cache.
+    assert kernel.compiled and kernel.from_disk
+    assert any(name.endswith(".nbi") and name.startswith("kernel_")
+               for name in os.listdir(in_child_process / "__pycache__"))
+    _assert_close(function(X, 0.7), expected)

@@ -195,6 +195,16 @@ def discard_and_recompile(functions, key):
     return compile_module(functions)[0]
 
 
+def cached_on_disk(key):
+    """Whether the cache directory holds numba's machine code of kernel ``key`` (for some
+    signature: loading it may still compile, for another)."""
+    try:
+        entries = os.listdir(os.path.join(config.cache_dir, "__pycache__"))
+    except (OSError, TypeError):
+        return False
+    return any(entry.startswith(f"kernel_{key}.") and entry.endswith(".nbi") for entry in entries)
+
+
 def _file_holds(path, text):
     try:
         with open(path) as file:

@@ -9,6 +9,7 @@ Only the copies of modules installed in the cache directory ask numba to cache t
 machine code (:func:`caches_machine_code`); the modules of the installed package never
 do, so a read-only installation needs no write access.
 """
+import contextlib
 import os
 import tempfile
 import threading
@@ -76,3 +77,20 @@ def mark_file_module(name):
 def caches_machine_code(module_name):
     """Whether the module ``module_name`` (its ``__name__``) asks numba to cache on disk."""
     return module_name in _file_modules
+
+
+@contextlib.contextmanager
+def file_lock(name):
+    """Held by one process of the machine at a time: an exclusive lock on file ``name`` of
+    the cache directory (a no-op where there are no POSIX file locks)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(os.path.join(config.cache_dir, name), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -6,12 +6,16 @@ flatten and one dictionary look-up) and calls it. Called under another
 transform, it binds the ``jit_call`` primitive holding its IR, so
 ``grad(jit(f))`` and ``vmap(jit(f))`` transform the IR and compile the result.
 
-Execution is tiered: a new signature is traced and optimised, and its first call runs
-the optimised IR on the NumPy interpreter at once; numba compiles the kernel on a
-background thread meanwhile, and calls switch to it when it is ready. Results differ
-between the tiers by rounding at most. ``config.background_compile = False``
-(``FUNCTRANS_BACKGROUND_COMPILE=0``) compiles before the first call instead: every call
-then runs the kernel, bitwise reproducibly.
+Execution is tiered: a new signature is traced and optimised, and its calls run the
+optimised IR on the NumPy interpreter at once. A kernel whose machine code is cached (in
+this process or on disk) is loaded in the background; one that must be compiled is compiled
+once its interpreted calls have taken ``config.compile_after`` seconds (a short loop is
+over before a compile would pay), in a child process that leaves it in the disk cache
+(functrans.lowering.compile_process), or on a background thread when there is no usable
+disk cache or ``config.compile_process`` is off; calls switch to the kernel when it is
+ready. Results differ between the tiers by rounding at most. ``config.background_compile
+= False`` (``FUNCTRANS_BACKGROUND_COMPILE=0``) compiles before the first call instead: every
+call then runs the kernel, bitwise reproducibly.
 """
 import functools
 import inspect
@@ -51,11 +55,14 @@ class CompiledIR:
     """An IR with its two tiers: the NumPy interpreter, and its numba kernel.
 
     The optimised IR runs on the interpreter (each primitive's NumPy implementation) until
-    the kernel is ready. The kernel is compiled by :meth:`build`: synchronously, or on the
-    compile thread (functrans.lowering.background) after the first interpreted call, as
-    ``config.background_compile`` says. When it is ready, the callbacks registered with
-    :meth:`when_ready` run (jit's cache switches to the kernel's runner). A kernel that
-    fails to compile leaves the interpreter in place and is announced by one
+    the kernel is ready. With ``config.background_compile`` off, :meth:`build` compiles
+    the kernel before the first call. Otherwise the compile thread
+    (functrans.lowering.background) loads it at once if its machine code is cached, and
+    compiles it once its interpreted calls have taken ``config.compile_after`` seconds
+    (:meth:`_build_if_worth_it`), in a child process when the disk cache can bring the
+    result back (functrans.lowering.compile_process). When it is ready, the callbacks
+    registered with :meth:`when_ready` run (jit's cache switches to the kernel's runner). A
+    kernel that fails to compile leaves the interpreter in place and is announced by one
     KernelCompileWarning.
     """
 
@@ -81,7 +88,14 @@ class CompiledIR:
         self.ready_at = None
         self._lock = threading.RLock()
         self._done = threading.Event()
-        self._requested = False
+        #: "new", "probing" (the compile thread decides), "cold" (not worth a compile
+        #: yet), "building" (asked for, or built)
+        self._stage = "new"
+        self._forced = False
+        #: seconds this IR's calls have run on the interpreter
+        self.interpreted_seconds = 0.0
+        #: whether the background compile runs numba in a child process
+        self.compiles_in_process = False
         self._warned = False
         self._on_ready = []
 
@@ -104,7 +118,9 @@ class CompiledIR:
         if not config.background_compile:
             self.build(args)
             return self._run_kernel(args)
+        started = time.perf_counter()
         outputs = self.interpret(args)
+        self.interpreted_seconds += time.perf_counter() - started
         self.request(args)
         return outputs
 
@@ -130,22 +146,51 @@ class CompiledIR:
         return outputs
 
     def request(self, args):
-        """Have the kernel compiled on the compile thread for ``args``' types (once); warn
-        here, once, if that compile failed."""
-        if self._requested:
-            if self.failure is not None and not self._warned:
-                self._warn()
-            return
+        """After an interpreted call: have the kernel built on the compile thread when that
+        is worth it (see :meth:`_build_if_worth_it`); warn here, once, if its compile
+        failed."""
         with self._lock:
-            if self._requested:
+            if self._stage == "building":
+                if self.failure is not None and not self._warned:
+                    self._warn()
                 return
-            self._requested = True
+            if self._stage == "probing" or (
+                    self._stage == "cold" and self.interpreted_seconds < config.compile_after):
+                return
+            self._stage = "probing"
         from functrans.lowering import background
-        background.submit(functools.partial(self._build_in_background, args))
-        _precompile_support_code_once()
+        background.submit(functools.partial(self._build_if_worth_it, args))
 
-    def _build_in_background(self, args):
+    def _build_if_worth_it(self, args):
+        """On the compile thread: build the kernel now if that is cheap (its machine code is
+        in this process or in the disk cache), if its interpreted calls have taken
+        ``config.compile_after`` seconds, or if a caller waits for it; else leave it cold
+        until a later call finds it hot.
+
+        A compile costs seconds of a core; a loop of a few hundred short steps is over on
+        the interpreter before the kernel would be ready, so the kernel is compiled only for
+        work that has shown it will pay (the ski-rental rule: interpret until the time spent
+        interpreting reaches what a compile costs, then compile).
+        """
+        from functrans.lowering.compile import cached_on_disk
         try:
+            dispatcher, key, types = self._kernel_and_types(args)
+            cached = types in dispatcher.signatures or cached_on_disk(key)
+        except Exception:  # the build below raises it again, where it is reported
+            cached = True
+        with self._lock:
+            if not (cached or self._forced or self.interpreted_seconds >= config.compile_after):
+                self._stage = "cold"
+                return
+            self._stage = "building"
+        from functrans.lowering import compile_process
+        self.compiles_in_process = compile_process.usable()
+        try:
+            if self.compiles_in_process and not cached:
+                compile_process.compile_elsewhere(f"functrans_kernel_{key}",
+                                                  self.functions[-1][0], types)
+            elif not self.compiles_in_process:
+                _precompile_support_code_once()
             self.build(args)
         except Exception as error:  # kept, announced at the next call; compile() raises it
             self.failure = error
@@ -153,6 +198,18 @@ class CompiledIR:
                            self.name, self.failure_reason())
         finally:
             self._done.set()
+
+    def _kernel_and_types(self, args):
+        """``(dispatcher, key, argument types)``: the kernel's module loaded (not compiled),
+        and the numba types of ``args`` it is compiled for."""
+        from functrans.lowering.compile import _numba, compile_module
+        with self._lock:
+            self._generate()
+            dispatcher, key = compile_module(self.functions)
+        if self.scalar_inputs:
+            args = self._scalars_in(args)
+        typeof = _numba().typeof
+        return dispatcher, key, tuple(typeof(arg) for arg in args)
 
     def build(self, args):
         """Generate, load and compile the kernel for the types of ``args`` (once; an
@@ -198,7 +255,12 @@ class CompiledIR:
     def wait(self, args):
         """Block until the kernel is ready (compiling it here if nobody asked for it yet);
         raise its compile error if it failed."""
-        if not self._requested:
+        with self._lock:
+            build_here = self._stage in ("new", "cold")
+            if build_here:
+                self._stage = "building"
+            self._forced = True  # a build the compile thread is deciding on goes ahead
+        if build_here:
             self.build(args)
         self._done.wait()
         if self.failure is not None:
