@@ -127,3 +127,21 @@ def test_gradients_at_the_new_edges_are_finite_differences():
             step[k] = 1e-6
             difference = (np.sum(reference(x + step)) - np.sum(reference(x - step))) / 2e-6
             np.testing.assert_allclose(gradient[k], difference, rtol=1e-6)
+
+
+def test_scipy_signal_convolve_edges():
+    import scipy.signal
+    import functrans.scipy.signal as fsig
+    for function in (fsig.convolve, fsig.correlate):
+        with pytest.raises(ValueError):
+            scipy.signal.convolve(F, np.zeros(0))
+        with pytest.raises(ValueError, match="empty"):
+            traced(lambda x: function(x, np.zeros(0)), F)
+    z = np.complex128(2.0 + 1.0j)
+    assert traced(lambda x: fsig.convolve(x, z), np.float64(3.0)) == scipy.signal.convolve(3.0, z)
+    assert traced(lambda x: fsig.correlate(x, z), np.float64(3.0)) == scipy.signal.correlate(3.0, z)
+    m = np.ones((2, 2))
+    with pytest.raises(ValueError):
+        scipy.signal.convolve2d(m, m, boundary="x")
+    with pytest.raises(ValueError, match="boundary"):
+        traced(lambda x: fsig.convolve2d(x, m, boundary="x"), m)
