@@ -21,12 +21,15 @@ Settings (environment variables):
 * ``FUNCTRANS_FUZZ_EXAMPLES`` examples (default 20, derandomized: what CI runs);
 * ``FUNCTRANS_FUZZ_PROGRAMS`` programs per example (default 16);
 * ``FUNCTRANS_FUZZ_VALUES`` value sets per program (default 4);
+* ``FUNCTRANS_FUZZ_LOG``: a file that gets one line per example passed (a campaign's
+  progress);
 * ``FUNCTRANS_FUZZ_SEED``: a campaign. Random examples from this seed (reproducible with
   the same seed), 500 examples of 32 programs and 8 value sets unless the settings above
   say otherwise. Run it alone and at low priority, for example
   ``FUNCTRANS_FUZZ_SEED=1 nice -n 19 python -m pytest tests/test_fuzz.py -x``.
 """
 import os
+import time
 import warnings
 
 import numpy as np
@@ -42,6 +45,7 @@ EXAMPLES = int(os.environ.get("FUNCTRANS_FUZZ_EXAMPLES", "500" if CAMPAIGN_SEED 
 PROGRAMS_PER_EXAMPLE = int(os.environ.get("FUNCTRANS_FUZZ_PROGRAMS",
                                           "32" if CAMPAIGN_SEED else "16"))
 VALUE_SETS = int(os.environ.get("FUNCTRANS_FUZZ_VALUES", "8" if CAMPAIGN_SEED else "4"))
+LOG = os.environ.get("FUNCTRANS_FUZZ_LOG")
 
 UNARY_FLOAT = {
     "sin": fnp.sin, "cos": fnp.cos, "exp": fnp.exp, "log": fnp.log, "sqrt": fnp.sqrt,
@@ -309,3 +313,7 @@ def test_jit_vmap_and_grad_agree_with_eager_mode_on_random_programs(batch):
     for program in batch:
         check_vmap(program)
         check_grad(program)
+    if LOG:  # a campaign's progress: one line per example that passed
+        with open(LOG, "a") as log:
+            log.write(f"{time.strftime('%H:%M:%S')} passed {len(batch)} programs x "
+                      f"{VALUE_SETS} value sets\n")
