@@ -18,7 +18,7 @@ failure to fewer programs, fewer steps and plainer values.
 
 Settings (environment variables):
 
-* ``FUNCTRANS_FUZZ_EXAMPLES`` examples (default 20, derandomized: what CI runs);
+* ``FUNCTRANS_FUZZ_EXAMPLES`` examples (default 12, derandomized: what CI runs);
 * ``FUNCTRANS_FUZZ_PROGRAMS`` programs per example (default 16);
 * ``FUNCTRANS_FUZZ_VALUES`` value sets per program (default 4);
 * ``FUNCTRANS_FUZZ_LOG``: a file that gets one line per example passed (a campaign's
@@ -41,7 +41,7 @@ import functrans
 import functrans.numpy as fnp
 
 CAMPAIGN_SEED = os.environ.get("FUNCTRANS_FUZZ_SEED")
-EXAMPLES = int(os.environ.get("FUNCTRANS_FUZZ_EXAMPLES", "500" if CAMPAIGN_SEED else "20"))
+EXAMPLES = int(os.environ.get("FUNCTRANS_FUZZ_EXAMPLES", "500" if CAMPAIGN_SEED else "12"))
 PROGRAMS_PER_EXAMPLE = int(os.environ.get("FUNCTRANS_FUZZ_PROGRAMS",
                                           "32" if CAMPAIGN_SEED else "16"))
 VALUE_SETS = int(os.environ.get("FUNCTRANS_FUZZ_VALUES", "8" if CAMPAIGN_SEED else "4"))
