@@ -145,3 +145,20 @@ def test_scipy_signal_convolve_edges():
         scipy.signal.convolve2d(m, m, boundary="x")
     with pytest.raises(ValueError, match="boundary"):
         traced(lambda x: fsig.convolve2d(x, m, boundary="x"), m)
+
+
+def test_integer_power_of_arrays_wraps_around_as_numpy_does():
+    # Found by the fuzz test: computed through float64, 1392775 ** 1392775 gave INT_MIN
+    # (and any result beyond 2**53 lost digits); NumPy squares and wraps around.
+    x = np.array([1392775, 2, 3, -2, 0, 7, 5])
+    y = np.array([1392775, 62, 40, 63, 0, 3, 27])
+    expected = np.power(x, y)
+    np.testing.assert_array_equal(traced(fnp.power, x, y), expected)
+    got, batched = functrans.jit(lambda x, y: (fnp.power(x, y), functrans.vmap(fnp.power)(x, y)))(x, y)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(batched, expected)
+    small = np.array([3, 250], np.uint8), np.array([7, 2], np.uint8)
+    np.testing.assert_array_equal(traced(fnp.power, *small), np.power(*small))
+    # A traced negative exponent (NumPy refuses concrete ones): the truncated quotient.
+    x, y = np.array([2, 1, -1, -1, 0], np.int32), np.array([-1, -5, -3, -2, 5], np.int32)
+    np.testing.assert_array_equal(traced(fnp.power, x, y), [0, 1, -1, 1, 0])
