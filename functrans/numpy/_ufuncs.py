@@ -308,7 +308,8 @@ def _power(x, y, dtype, out_dtype, weak_type):
         return lax.pow(x, y)
     if isinstance(y, (np.ndarray, np.generic)) and np.any(y < 0):
         raise ValueError("Integers to negative integer powers are not allowed.")
-    return _integer_power(cast(x, out_dtype, weak_type), cast(y, out_dtype, weak_type))
+    x, y = (lax.convert_element_type(operand(v), out_dtype) for v in (x, y))
+    return lax.convert_element_type(_integer_power(x, y), out_dtype, weak_type)
 
 
 def _integer_power(x, y):
