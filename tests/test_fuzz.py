@@ -177,9 +177,17 @@ def _quiet(function, *args):
         return function(*args)
 
 
+#: an eager error a trace cannot raise (it depends on the values): not compared
+VALUE_DEPENDENT = "value-dependent"
+
+
 def _eager(steps, inputs):
     try:
         return _quiet(run, steps, *inputs), None
+    except ValueError as error:
+        if "negative integer powers" in str(error):  # NumPy's check of concrete exponents;
+            return None, VALUE_DEPENDENT                # traced, the values are JAX's
+        return None, ValueError
     except Exception as error:  # noqa: BLE001  (the class is what is compared)
         # NumPy's own subclasses (_UFuncNoLoopError) compare as the builtin class they are.
         return None, next(c for c in type(error).__mro__ if c.__module__ == "builtins")
@@ -257,6 +265,8 @@ def check_jit(batch):
             alone_jits += 1
         for v, (expected, error) in enumerate(results):
             what = f"jit of program {steps}, value set {v}"
+            if error is VALUE_DEPENDENT:
+                continue
             if error is None:
                 got = _quiet(alone, *value_sets[v])
                 _assert_same(expected, got, what)
