@@ -40,7 +40,7 @@ def _stacks(x):
     """``x`` as a 3-d stack of matrices and the function that restores the batch shape."""
     x = np.asarray(x)
     batch = x.shape[:-2]
-    flat = x.reshape((-1,) + x.shape[-2:])
+    flat = x.reshape((int(np.prod(x.shape[:-2], dtype=np.int64)),) + x.shape[-2:])  # -1 fails on size 0
     return flat, lambda y: y.reshape(batch + y.shape[1:])
 
 

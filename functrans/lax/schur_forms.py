@@ -32,7 +32,7 @@ def _check_square(name, a):
 def _each_matrix(function, a, outputs):
     """``function`` (matrix -> tuple of ``outputs`` matrices) over a stack of matrices."""
     a = np.asarray(a)
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)),) + a.shape[-2:])  # -1 fails on size 0
     results = [function(matrix) for matrix in flat]
     return [np.stack([r[k] for r in results]).reshape(a.shape[:-2] + results[0][k].shape)
             if results else np.empty(a.shape, a.dtype) for k in range(outputs)]

@@ -493,7 +493,12 @@ def _merged_batch_indices(x, indices, axis, size):
     merged = reshape(x, shape[1:axis + 1] + (size * length,) + shape[axis + 2:])
     index_aval = core.get_aval(indices)
     offsets = ew.mul(iota(index_aval.dtype, index_aval.shape, 0), length)
-    return merged, ew.add(_nonnegative(indices, length), offsets)
+    indices = _nonnegative(indices, length)
+    # An index out of its own row must not reach a neighbour's: it goes past the merged axis,
+    # where the gather or scatter raises IndexError.
+    outside = ew.logical_or(ew.lt(indices, 0), ew.ge(indices, length))
+    beyond = full(index_aval.shape, size * length, index_aval.dtype)
+    return merged, ew.select(outside, beyond, ew.add(indices, offsets))
 
 
 def _gather_batch(values, batch_axes, *, axis):

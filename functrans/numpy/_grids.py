@@ -7,7 +7,7 @@ that take values (meshgrid, logspace, diagflat, ...) are traceable in those valu
 """
 import numpy as np
 
-from functrans.numpy._dispatch import array_operand
+from functrans.numpy._dispatch import Tracer, array_operand
 from functrans.numpy._eager import numpy_when_eager
 from functrans.numpy._promotion import aval
 from functrans.numpy._shapes import broadcast_to, ravel, reshape
@@ -102,6 +102,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """NumPy's ``geomspace`` for real endpoints of one sign."""
     from functrans.numpy._ufuncs import abs as abs_, log10, sign
     from functrans.numpy._creation import linspace
+    for end in (start, stop):
+        if not isinstance(end, Tracer) and np.any(np.asarray(end) == 0):
+            raise ValueError("Geometric sequence cannot include zero")
     start, stop = array_operand(start), array_operand(stop)
     signs = sign(start)
     exponents = linspace(log10(abs_(start)), log10(abs_(stop)), num=num, endpoint=endpoint,

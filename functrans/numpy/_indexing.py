@@ -5,8 +5,9 @@ An index is first brought to a normal form: one entry per axis of ``x`` (after
 ``nonzero`` integer arrays). Then
 
 * basic entries (slices, and integers when no array is involved) become one
-  ``rev`` for negative steps, one ``slice``, one ``dynamic_slice`` for traced
-  integers, and one ``squeeze``;
+  ``rev`` for negative steps, one ``slice``, one ``squeeze``, and a 0-d ``gather``
+  per traced integer (which raises IndexError out of range, as NumPy does; JAX
+  clamps);
 * advanced entries (integer arrays, and integers alongside them) become one
   ``gather`` on the advanced axes merged into one. The result's advanced axes
   stay in place when the advanced entries are adjacent, else they come first,
@@ -176,15 +177,17 @@ def _wrapped(index, size):
 
 
 def _apply_integers(x, entries):
-    shape = aval(x).shape
-    traced = [axis for axis, e in enumerate(entries) if isinstance(e, Tracer)]
-    if traced:
-        starts = [_wrapped(entries[axis], shape[axis]) if axis in traced else 0
-                  for axis in range(len(shape))]
-        sizes = [1 if axis in traced else size for axis, size in enumerate(shape)]
-        x = lax.dynamic_slice(x, starts, sizes)
-    dropped = tuple(axis for axis, e in enumerate(entries) if isinstance(e, (int, Tracer)))
-    return lax.squeeze(x, dropped) if dropped else x
+    """Drops the integer-indexed axes (size 1 after ``_apply_slices``). A traced integer is a
+    0-d gather, not a clamping ``dynamic_slice``: out of range, it raises IndexError under
+    jit as NumPy and eager mode do."""
+    dropped = tuple(axis for axis, e in enumerate(entries) if isinstance(e, int))
+    if dropped:
+        x = lax.squeeze(x, dropped)
+    remaining = [e for e in entries if not isinstance(e, int)]
+    for axis in reversed(range(len(remaining))):
+        if isinstance(remaining[axis], Tracer):
+            x = lax.gather(x, cast(remaining[axis], _INT64), axis)
+    return x
 
 
 def _index_array(entry, axis, size, beyond=None):
@@ -309,8 +312,76 @@ def _index_update_set(x, index, values):
     return lax.reshape(lax.select(written, scattered, _flat(x)), x_aval.shape)
 
 
+_MODES = (None, "promise_in_bounds", "clip", "fill", "drop")
+
+
+def _default_fill(dtype):
+    """JAX's fill value of an out-of-range ``get(mode='fill')``."""
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
+
+
+def _moded_entry(entry, size, mode):
+    """An integer index entry of an axis of ``size`` with out-of-range values clipped
+    (``mode='clip'``) or sent to position ``size``, the padding slot (``'fill'``/``'drop'``)."""
+    if isinstance(entry, _Advanced):
+        return _moded_entry(entry.value, size, mode)
+    if isinstance(entry, Tracer):
+        value = _wrapped(entry, size)
+        shape = aval(value).shape
+        if mode == "clip":
+            return lax.max(lax.min(value, lax.full(shape, size - 1, _INT64)),
+                           lax.full(shape, 0, _INT64))
+        outside = lax.logical_or(lax.lt(value, 0), lax.ge(value, size))
+        return lax.select(outside, lax.full(shape, size, _INT64), value)
+    value = np.asarray(entry, dtype=np.int64)
+    value = np.where(value < 0, value + size, value)
+    if mode == "clip":
+        return np.clip(value, 0, size - 1)
+    return np.where((value < 0) | (value >= size), size, value)
+
+
+def _index_with_mode(x, index, mode, padding):
+    """``(x, index, padded_axes)`` for an out-of-bounds ``mode`` of ``x.at[index]``: the
+    index with its integer entries clipped, or with out-of-range entries pointing at one
+    slot of ``padding`` appended to each integer-indexed axis."""
+    shape = aval(x).shape
+    rebuilt, padded, axis = [], [], 0
+    for entry in _normal_form(index, shape):
+        if entry is None:
+            rebuilt.append(None)
+            continue
+        if isinstance(entry, slice):
+            rebuilt.append(entry)
+        else:
+            if mode == "clip" and shape[axis] == 0:
+                raise IndexError(f"cannot clip an index into axis {axis} of size 0")
+            rebuilt.append(_moded_entry(entry, shape[axis], mode))
+            if mode != "clip":
+                padded.append(axis)
+        axis += 1
+    if padded:
+        config = [(0, 1 if a in padded else 0, 0) for a in range(len(shape))]
+        x = lax.pad(x, cast(asarray(padding), aval(x).dtype), config)
+    return x, tuple(rebuilt), padded
+
+
+def _check_mode(mode):
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}: None (the default) "
+                         "raises IndexError for an out-of-range index, as NumPy does")
+
+
 class _IndexUpdateRef:
-    """``x.at[index]``: methods return an updated copy of ``x``."""
+    """``x.at[index]``: methods return an updated copy of ``x``.
+
+    ``mode`` says what an out-of-range index does: None (and 'promise_in_bounds') raise
+    IndexError as NumPy does, 'clip' clamps it into the axis, 'fill' or 'drop' (one mode,
+    as in JAX) reads ``fill_value`` there (``get``) or skips its update (``set``/``add``).
+    """
 
     __slots__ = ("array", "index")
 
@@ -318,17 +389,34 @@ class _IndexUpdateRef:
         self.array = array
         self.index = index
 
-    def get(self):
+    def get(self, mode=None, fill_value=None):
         """``x[index]``."""
-        return getitem(self.array, self.index)
+        _check_mode(mode)
+        if mode in (None, "promise_in_bounds"):
+            return getitem(self.array, self.index)
+        dtype = aval(self.array).dtype
+        fill = _default_fill(dtype) if fill_value is None else fill_value
+        x, index, _ = _index_with_mode(self.array, self.index, mode, fill)
+        return getitem(x, index)
 
-    def set(self, values):
+    def set(self, values, mode=None):
         """A copy of ``x`` with ``x[index] = values`` (the last of repeated indices wins)."""
-        return _index_update_set(self.array, self.index, values)
+        return self._update(_index_update_set, values, mode)
 
-    def add(self, values):
+    def add(self, values, mode=None):
         """A copy of ``x`` with ``values`` added at ``index`` (repeated indices accumulate)."""
-        return _index_update_add(self.array, self.index, values)
+        return self._update(_index_update_add, values, mode)
+
+    def _update(self, update, values, mode):
+        _check_mode(mode)
+        if mode in (None, "promise_in_bounds"):
+            return update(self.array, self.index, values)
+        shape = aval(self.array).shape
+        x, index, padded = _index_with_mode(self.array, self.index, mode, 0)
+        result = update(x, index, values)
+        if padded:
+            result = lax.slice(result, [0] * len(shape), shape, [1] * len(shape))
+        return result
 
 
 class IndexUpdateHelper:
@@ -353,8 +441,10 @@ class IndexUpdateHelper:
 # --- take and take_along_axis ----------------------------------------------------------
 
 def take(a, indices, axis=None, mode=None):
-    """NumPy's ``take``. Concrete indices are checked (``mode`` None or 'raise'), wrapped
-    ('wrap') or clipped ('clip'); traced indices are not checked."""
+    """NumPy's ``take``: indices out of range raise IndexError (``mode`` None or 'raise';
+    traced ones when the program runs, under jit too), are wrapped ('wrap') or clipped ('clip')."""
+    if mode not in (None, "raise", "wrap", "clip"):
+        raise ValueError(f"take's mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     if is_eager_both(a, indices):
         return np.take(a, indices, axis=axis, mode="raise" if mode is None else mode)
     a, indices = array_operand(a), array_operand(indices)
@@ -396,8 +486,11 @@ def take_along_axis(arr, indices, axis):
     arr_target = tuple(arr_shape[axis] if d == axis else s for d, s in enumerate(common))
     index_target = tuple(index_shape[axis] if d == axis else s for d, s in enumerate(common))
     arr = lax.broadcast_in_dim(arr, arr_target, tuple(range(len(arr_target))))
+    # A traced index out of range becomes one past the flattened array (not merely past its
+    # axis, which would read the next row), so the gather raises IndexError as NumPy does.
+    beyond = int(np.prod(arr_target, dtype=np.int64))
     indices = lax.broadcast_in_dim(
-        _index_array(_Advanced(indices), axis, arr_shape[axis]), index_target,
+        _index_array(_Advanced(indices), axis, arr_shape[axis], beyond), index_target,
         tuple(range(len(index_target))))
     return lax.take_along_axis(arr, indices, axis)
 

@@ -46,7 +46,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if not contains_tracer((array, kwargs.get("constant_values"), kwargs.get("end_values"))):
         return np.pad(array, pad_width, mode, **kwargs)
     if callable(mode) or mode not in _MODES:
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of {_MODES}")
+        raise ValueError(f"pad: mode {mode!r} is not supported; use one of {_MODES}")
     unexpected = set(kwargs) - _KEYWORDS.get(mode, set())
     if unexpected:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unexpected}")

@@ -22,7 +22,7 @@ from functrans.numpy._shapes import broadcast_arrays, broadcast_to, concatenate,
 from functrans.numpy._sorting import argsort, sort
 from functrans.numpy._ufuncs import (
     add, clip, divide, equal, greater, greater_equal, isnan, less, less_equal, logical_and,
-    logical_not, multiply, not_equal, remainder, subtract, where,
+    logical_not, logical_or, multiply, not_equal, remainder, subtract, where,
 )
 
 
@@ -112,7 +112,14 @@ def searchsorted(a, v, side="left", sorter=None):
     compare = less if side == "left" else less_equal
     v_shape = aval(v).shape
     expanded = reshape(v, v_shape + (1,))
-    return sum_(compare(a, expanded), axis=-1).astype(np.int64)
+    before = compare(a, expanded)
+    if aval(a).dtype.kind == "f" or aval(v).dtype.kind == "f":
+        # NumPy sorts NaN last: a NaN ``v`` lies after every number (and after the NaNs of
+        # ``a`` too, for 'right').
+        nan_v = isnan(expanded)
+        before = logical_or(before, nan_v if side == "right" else logical_and(
+            nan_v, logical_not(isnan(a))))
+    return sum_(before, axis=-1).astype(np.int64)
 
 
 @numpy_when_eager(np.digitize)
@@ -145,6 +152,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         xp = concatenate([xp[-1:] - period, xp, xp[:1] + period], 0)
         fp = concatenate([fp[-1:], fp, fp[:1]], 0)
     count = aval(xp).shape[0]
+    if count == 0:
+        raise ValueError("array of sample points is empty")
     if count == 1:
         return broadcast_to(fp[0], aval(x).shape)
     upper = clip(searchsorted(xp, x, "right"), 1, count - 1)

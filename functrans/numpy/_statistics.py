@@ -55,6 +55,8 @@ def _quantiles_operand(q, a_dtype):
     if isinstance(q, Tracer):
         return q
     if type(q) in (int, float) and a_dtype.kind == "f":
+        if not 0 <= q <= 1:
+            raise ValueError("Quantiles must be in the range [0, 1]")
         return np.asarray(q, a_dtype)
     q = np.asarray(q)
     if q.dtype.kind not in "f":
@@ -190,6 +192,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 def percentiles_as_quantiles(q):
     if isinstance(q, Tracer):
         return divide(q, 100)
+    if np.any((np.asarray(q) < 0) | (np.asarray(q) > 100)):
+        raise ValueError("Percentiles must be in the range [0, 100]")
     if type(q) in (int, float):
         return q / 100
     q = np.asarray(q)
@@ -203,8 +207,9 @@ def median_of(a, axis, keepdims, ignore_nan):
     dtype = _float_dtype(aval(a).dtype)
     rows, kept_shape, keepdims_shape = _reduced_last(a.astype(dtype), axis)
     length = aval(rows).shape[-1]
-    if length == 0:
-        raise IndexError("median of an empty array: the reduced axes have no elements")
+    if length == 0:  # NumPy: the mean of an empty slice, NaN
+        nothing = broadcast_to(np.asarray(np.nan, dtype), kept_shape + (1,))
+        return _arrange(nothing, (), kept_shape, keepdims_shape, keepdims)
     sorted_rows = sort(rows, axis=-1)
     kept_ndim = len(kept_shape)
     if ignore_nan:
@@ -242,6 +247,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             return result
         count = aval(a).size // max(aval(result).size, 1) if aval(a).size else 0
         return result, broadcast_to(np.asarray(count, aval(result).dtype), aval(result).shape)
+    given = weights
     weights = array_operand(weights)
     a_shape, w_shape = aval(a).shape, aval(weights).shape
     dtype = dtypes.result_type((_float_dtype(aval(a).dtype), False),
@@ -255,6 +261,11 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
                              "specified axis.")
         weights = broadcast_to(moveaxis(reshape(weights, w_shape + (1,) * (
             len(a_shape) - len(w_shape))), tuple(range(len(axes))), axes), a_shape)
+    if not isinstance(given, Tracer):
+        given = np.asarray(given)
+        total = np.sum(given, axis=axis) if given.shape == a_shape else np.sum(given)
+        if np.any(total == 0):
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     a, weights = a.astype(dtype), weights.astype(dtype)
     total_weight = sum_(weights, axis=axis, keepdims=keepdims)
     result = divide(sum_(multiply(a, weights), axis=axis, keepdims=keepdims), total_weight)

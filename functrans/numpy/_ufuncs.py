@@ -17,7 +17,8 @@ import numpy as np
 from functrans import core, dtypes, lax
 from functrans.numpy._dispatch import Tracer, EVAL_TRACE, trace_state, array_operand, operand
 from functrans.numpy._promotion import (
-    aval, broadcast_shapes, cast, materialize, promote_and_broadcast, promoted_dtype,
+    aval, broadcast_shapes, broadcast_to_shape, cast, materialize, promote_and_broadcast,
+    promoted_dtype,
 )
 
 
@@ -307,9 +308,34 @@ def _power(x, y, dtype, out_dtype, weak_type):
         return lax.pow(x, y)
     if isinstance(y, (np.ndarray, np.generic)) and np.any(y < 0):
         raise ValueError("Integers to negative integer powers are not allowed.")
-    # There is no integer pow primitive for array exponents: float64 is exact up to 2**53.
-    result = lax.pow(cast(x, np.dtype(np.float64)), cast(y, np.dtype(np.float64)))
-    return lax.convert_element_type(result, out_dtype, weak_type)
+    x, y = (lax.convert_element_type(operand(v), out_dtype) for v in (x, y))
+    return lax.convert_element_type(_integer_power(x, y), out_dtype, weak_type)
+
+
+def _integer_power(x, y):
+    """``x ** y`` of integers as NumPy computes it: by squaring, wrapping around on overflow
+    (a float64 power loses digits beyond 2**53 and saturates on overflow). A negative
+    exponent, which NumPy refuses for concrete values, gives the truncated quotient: 1 for
+    x = 1, ±1 for x = -1, else 0."""
+    shape = _common_shape(x, y)
+    x, y = broadcast_to_shape(x, shape), broadcast_to_shape(y, shape)
+    dtype = aval(x).dtype
+    one, zero, two = (lax.full(shape, value, dtype) for value in (1, 0, 2))
+    negative = lax.lt(y, zero)
+    exponent = lax.select(negative, zero, y)
+
+    def square_and_multiply(_, carry):
+        result, base, remaining = carry
+        odd = lax.eq(lax.rem(remaining, two), one)
+        return (lax.select(odd, lax.mul(result, base), result), lax.mul(base, base),
+                lax.div(remaining, two))
+    result = lax.fori_loop(0, 8 * dtype.itemsize, square_and_multiply, (one, x, exponent))[0]
+    if dtype.kind == "u":
+        return result
+    odd = lax.ne(lax.rem(y, two), zero)
+    truncated = lax.select(lax.eq(x, one), one, lax.select(
+        lax.eq(x, lax.neg(one)), lax.select(odd, lax.neg(one), one), zero))
+    return lax.select(negative, truncated, result)
 
 
 def _common_shape(x, y):

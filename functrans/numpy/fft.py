@@ -222,11 +222,11 @@ def fftfreq(n, d=1.0, device=None):
     """NumPy's ``fft.fftfreq``: the sample frequencies; ``d`` may be traced."""
     if not isinstance(d, Tracer):
         return np.fft.fftfreq(n, d)
-    return divide(np.fft.fftfreq(n), d)
+    return divide(np.fft.fftfreq(n) if n else np.zeros(0), d)  # n = 0: empty, as NumPy
 
 
 def rfftfreq(n, d=1.0, device=None):
     """NumPy's ``fft.rfftfreq``: the non-negative sample frequencies; ``d`` may be traced."""
     if not isinstance(d, Tracer):
         return np.fft.rfftfreq(n, d)
-    return divide(np.fft.rfftfreq(n), d)
+    return divide(np.fft.rfftfreq(n) if n else np.full(1, np.nan), d)  # n = 0: NumPy's 0/0

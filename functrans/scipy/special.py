@@ -159,7 +159,9 @@ def _box_cox_of(log):
         logarithm = log(x)
         at_zero = lmbda == 0
         safe = fnp.where(at_zero, fnp.ones_like(lmbda), lmbda)
-        series = logarithm + lmbda * logarithm * logarithm / 2
+        # At x = 0 the log is -inf: lmbda * log**2 would make the series nan.
+        square = fnp.where(fnp.isfinite(logarithm), logarithm * logarithm, fnp.zeros_like(logarithm))
+        series = logarithm + lmbda * square / 2
         return fnp.where(at_zero, series, fnp.expm1(safe * logarithm) / safe)
     return transform
 
@@ -201,7 +203,10 @@ def polygamma(n, x):
     order = n.astype(dtype)
     sign = fnp.where(fnp.equal(fnp.remainder(order, 2), 0), -1.0, 1.0).astype(dtype)
     higher = sign * gamma(order + 1) * zeta(order + 1, x)
-    return fnp.where(fnp.equal(order, 0), order_zero.astype(dtype), higher)
+    result = fnp.where(fnp.equal(order, 0), order_zero.astype(dtype), higher)
+    # SciPy: nan for an order that is not a non-negative integer.
+    return fnp.where(fnp.logical_and(fnp.equal(fnp.floor(order), order),
+                                     fnp.greater_equal(order, 0)), result, np.nan)
 
 
 def multigammaln(a, d):
@@ -212,6 +217,8 @@ def multigammaln(a, d):
     a = fnp.asarray(a)
     a = a.astype(np.float64) if a.dtype != np.float64 else a  # as SciPy's
     terms = [gammaln(a - j / 2.0) for j in range(d)]
+    if not terms:  # d = 0: the empty product, log 1
+        return fnp.zeros_like(a)
     return sum(terms[1:], terms[0]) + d * (d - 1) / 4 * math.log(math.pi)
 
 
@@ -309,7 +316,10 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is not None:
         a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
         a = fnp.where(fnp.equal(b, 0), fnp.full_like(a, -np.inf), a)
-    largest = fnp.max(a, axis=axis, keepdims=True)
+    if fnp.size(a) == 0:  # SciPy: the log of an empty sum, -inf
+        largest = fnp.zeros(np.empty(fnp.shape(a)).sum(axis=axis, keepdims=True).shape, a.dtype)
+    else:
+        largest = fnp.max(a, axis=axis, keepdims=True)
     largest = fnp.where(fnp.isfinite(largest), largest, fnp.zeros_like(largest))
     largest = lax.stop_gradient(largest) if isinstance(largest, core.Tracer) else largest
     terms = fnp.exp(a - largest)

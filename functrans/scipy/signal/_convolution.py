@@ -55,6 +55,9 @@ def _check(in1, in2, method):
     in1, in2 = array_operand(in1), array_operand(in2)
     if aval(in1).ndim != aval(in2).ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
+    if aval(in1).size == 0 or aval(in2).size == 0:  # SciPy raises too (or answers oddly)
+        raise ValueError(f"in1 and in2 must not be empty, got shapes {aval(in1).shape} and "
+                         f"{aval(in2).shape}")
     return in1, in2
 
 
@@ -69,6 +72,8 @@ def convolve(in1, in2, mode="full", method="auto"):
     if _is_concrete(in1, in2):
         return _scipy_signal().convolve(in1, in2, mode=mode, method=method)
     in1, in2 = _check(in1, in2, method)
+    if aval(in1).ndim == 0:  # SciPy: the product
+        return in1 * in2
     full = _convolution.full_convolution(in1, in2)
     return _cropped(full, aval(in1).shape, aval(in2).shape, mode)
 
@@ -83,6 +88,8 @@ def correlate(in1, in2, mode="full", method="auto"):
 
 def _correlate(in1, in2, mode, method, round_up):
     in1, in2 = _check(in1, in2, method)
+    if aval(in1).ndim == 0:  # SciPy: the product with in2's conjugate
+        return in1 * _convolution.conjugate_if_complex(in2)
     full = _convolution.full_convolution(in1, flip(_convolution.conjugate_if_complex(in2)))
     return _cropped(full, aval(in1).shape, aval(in2).shape, mode, round_up)
 
@@ -91,6 +98,9 @@ def _two_dimensional(name, function):
     def function_2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
         if _is_concrete(in1, in2):
             return getattr(_scipy_signal(), name)(in1, in2, mode, boundary, fillvalue)
+        if boundary not in ("fill", "wrap", "circular", "symm", "symmetric"):
+            raise ValueError("Acceptable boundary flags are 'fill', 'circular' (or 'wrap'), "
+                             "and 'symmetric' (or 'symm').")
         if boundary != "fill" or fillvalue != 0:
             raise NotImplementedError(f"{name}: only boundary='fill' with fillvalue=0 is "
                                       "supported")

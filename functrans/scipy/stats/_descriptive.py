@@ -59,8 +59,19 @@ def mode(a, axis=0, nan_policy="propagate", keepdims=False):
     _check_nan_policy(nan_policy, a, "mode")
     ndim = fnp.ndim(a)
     values, axis = _along_last(a, axis)
-    if values.shape[-1] == 0:
-        raise ValueError("mode: the input along the axis is empty")
+    if values.shape[-1] == 0:  # SciPy: nan, counted 0 times (both float64)
+        value = fnp.full(values.shape[:-1], np.nan)
+        count = fnp.zeros(values.shape[:-1])
+    else:
+        value, count = _most_common(values, nan_policy)
+    if keepdims:
+        where = tuple(range(ndim)) if axis is None else axis
+        value, count = fnp.expand_dims(value, where), fnp.expand_dims(count, where)
+    return ModeResult(value, count)
+
+
+def _most_common(values, nan_policy):
+    """The most common value of each row of ``values`` (the smallest of ties), and its count."""
     ordered = fnp.sort(values, axis=-1)
     nan = _is_nan(ordered)
     equal = fnp.logical_or(ordered[..., :, None] == ordered[..., None, :],
@@ -73,10 +84,7 @@ def mode(a, axis=0, nan_policy="propagate", keepdims=False):
     count = fnp.max(counts, axis=-1)
     if nan_policy == "omit" and np.issubdtype(value.dtype, np.inexact):
         value = fnp.where(count == 0, fnp.full_like(value, np.nan), value)
-    if keepdims:
-        where = tuple(range(ndim)) if axis is None else axis
-        value, count = fnp.expand_dims(value, where), fnp.expand_dims(count, where)
-    return ModeResult(value, count)
+    return value, count
 
 
 def _ranks_of_row(row, method, nan_policy):

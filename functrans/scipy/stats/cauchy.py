@@ -7,7 +7,17 @@ from functrans.scipy.stats._common import exp_of, nan_unless, quantile_arguments
 
 def logpdf(x, loc=0, scale=1):
     y, scale, valid = standardized(x, loc, scale)
-    return nan_unless(valid, -math.log(math.pi) - fnp.log(scale) - fnp.log1p(y * y))
+    return nan_unless(valid, -math.log(math.pi) - fnp.log(scale) - _log1p_square(y))
+
+
+def _log1p_square(y):
+    """``log(1 + y**2)`` without overflow: ``2 log|y| + log1p(1/y**2)`` for |y| > 1."""
+    size = fnp.abs(y)
+    big = fnp.greater(size, 1)
+    safe_big = fnp.where(big, size, fnp.ones_like(size))
+    safe_small = fnp.where(big, fnp.zeros_like(y), y)
+    return fnp.where(big, 2 * fnp.log(safe_big) + fnp.log1p(1 / (safe_big * safe_big)),
+                     fnp.log1p(safe_small * safe_small))
 
 
 def cdf(x, loc=0, scale=1):

@@ -20,9 +20,17 @@ def _standard_logpdf(z, df):
             - 0.5 * fnp.log(df * math.pi) - (df + 1) / 2 * fnp.log1p(z * z / df))
 
 
+def _normal_at_infinite_df(of_t, of_normal, z, df):
+    """``of_t(z, df)``, and the normal limit ``of_normal(z)`` where ``df`` is inf (SciPy)."""
+    finite = fnp.isfinite(df)
+    return fnp.where(finite, of_t(z, fnp.where(finite, df, fnp.ones_like(df))), of_normal(z))
+
+
 def logpdf(x, df, loc=0, scale=1):
     z, df, scale, valid = _standardized(x, df, loc, scale)
-    return nan_unless(valid, _standard_logpdf(z, df) - fnp.log(scale))
+    value = _normal_at_infinite_df(_standard_logpdf,
+                                   lambda z: -0.5 * z * z - 0.5 * math.log(2 * math.pi), z, df)
+    return nan_unless(valid, value - fnp.log(scale))
 
 
 @custom_jvp
@@ -53,12 +61,12 @@ _standard_cdf.defjvps(
 
 def cdf(x, df, loc=0, scale=1):
     z, df, scale, valid = _standardized(x, df, loc, scale)
-    return nan_unless(valid, _standard_cdf(z, df))
+    return nan_unless(valid, _normal_at_infinite_df(_standard_cdf, special.ndtr, z, df))
 
 
 def sf(x, df, loc=0, scale=1):
     z, df, scale, valid = _standardized(x, df, loc, scale)
-    return nan_unless(valid, _standard_cdf(-z, df))
+    return nan_unless(valid, _normal_at_infinite_df(_standard_cdf, special.ndtr, -z, df))
 
 
 def ppf(q, df, loc=0, scale=1):

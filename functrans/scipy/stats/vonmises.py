@@ -13,7 +13,7 @@ def logpdf(x, kappa, loc=0, scale=1):
     # log I0(kappa) = log(i0e(kappa)) + kappa, which does not overflow
     value = (kappa * (fnp.cos(y) - 1) - math.log(2 * math.pi) - fnp.log(special.i0e(kappa))
              - fnp.log(scale))
-    return nan_unless(fnp.logical_and(fnp.greater(kappa, 0), fnp.greater(scale, 0)), value)
+    return nan_unless(fnp.logical_and(fnp.greater_equal(kappa, 0), fnp.greater(scale, 0)), value)
 
 
 pdf = exp_of(logpdf, "pdf")
