@@ -194,7 +194,7 @@ def markdown(data):
             if "from_disk_cache" in r:
                 label += " — loaded from disk" if r["from_disk_cache"] else " — compiled"
             if r.get("kernel_ready_s") is not None:
-                label += (f" (first result from the interpreter; kernel ready "
+                label += (f" (first result from the interpreter; compile_after=0, kernel ready "
                           f"{fmt_time(r['kernel_ready_s'])} after the first call began)")
             rows.append([label, fmt_time(r["import_s"]), fmt_time(r["first_call_s"]),
                          fmt_time(r["steady_min_s"]), f"{r['peak_rss_mib']:.0f} MiB"])
