@@ -8,9 +8,10 @@ on a pipe, without the GIL, and then loads the kernel from the disk cache (half 
 
 Why a process and not the compile thread alone: numba's type inference holds the GIL, so a
 thread compiling beside an interpreted training loop slowed every step of it 3-4 times; a
-child compiles on the other core while the loop runs at eager speed. The child outlives
-the caller if it must: a short script that ends before its kernel is ready still leaves the
-kernel in the disk cache, and its next run starts from it.
+child leaves the loop the GIL (it still shares the cores with the loop's BLAS threads,
+which is why jit compiles only kernels whose calls have shown they will pay:
+``config.compile_after``). The child outlives the caller if it must: a script that ends
+before its kernel is ready still leaves the kernel in the disk cache for its next run.
 
 The child compiles only the kernel (and the support functions it calls, once per machine):
 any other work beside the caller would take a core from its BLAS and numba threads.

@@ -291,7 +291,12 @@ class CompiledIR:
                 self._stage = "building"
             self._forced = True  # a build the compile thread is deciding on goes ahead
         if build_here:
-            self.build(args)
+            try:
+                self.build(args)
+            except Exception as error:  # raised here; later calls warn once (request)
+                self.failure = error
+                self._done.set()
+                raise
         self._done.wait()
         if self.failure is not None:
             raise self.failure
