@@ -430,35 +430,31 @@ def _complex_vectors(dtype=np.complex128, shape=(2, N, 2)):
     return _complex(*shape, dtype=dtype)
 
 
-def _eigh_gauge_invariant(a):
+def _gauge_invariant_eigh(xp):
     # Complex eigenvectors are defined up to a phase each: compare what does not depend on it.
-    w, v = fnp.linalg.eigh(a)
-    return w, fnp.abs(v) ** 2
+    def eigh(a):
+        w, v = xp.linalg.eigh(a)
+        return w, xp.abs(v) ** 2
+    return eigh
 
 
-def _svd_gauge_invariant(a):
-    u, s, vh = fnp.linalg.svd(a, full_matrices=False)
-    return s, fnp.abs(u) ** 2, fnp.abs(vh) ** 2
+def _gauge_invariant_svd(xp):
+    def svd(a):
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        return s, xp.abs(u) ** 2, xp.abs(vh) ** 2
+    return svd
 
 
-def _slogdet_parts(a):
-    sign, logabsdet = fnp.linalg.slogdet(a)
-    return fnp.real(sign), fnp.imag(sign), logabsdet
+def _slogdet_parts_of(xp):
+    def slogdet(a):
+        sign, logabsdet = xp.linalg.slogdet(a)
+        return xp.real(sign), xp.imag(sign), logabsdet
+    return slogdet
 
 
-def _numpy_eigh_gauge_invariant(a):
-    w, v = np.linalg.eigh(a)
-    return w, np.abs(v) ** 2
-
-
-def _numpy_svd_gauge_invariant(a):
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
-    return s, np.abs(u) ** 2, np.abs(vh) ** 2
-
-
-def _numpy_slogdet_parts(a):
-    sign, logabsdet = np.linalg.slogdet(a)
-    return np.real(sign), np.imag(sign), logabsdet
+_eigh_gauge_invariant, _numpy_eigh_gauge_invariant = map(_gauge_invariant_eigh, (fnp, np))
+_svd_gauge_invariant, _numpy_svd_gauge_invariant = map(_gauge_invariant_svd, (fnp, np))
+_slogdet_parts, _numpy_slogdet_parts = map(_slogdet_parts_of, (fnp, np))
 
 
 def _unbatched(build):

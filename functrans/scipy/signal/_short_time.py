@@ -159,13 +159,7 @@ def istft(Zxx, fs=1.0, window="hann_periodic", nperseg=None, noverlap=None, nfft
             raise ValueError("nperseg must be a positive integer")
     if nfft is None:
         nfft = nperseg if input_onesided and nperseg == default_length + 1 else default_length
-    elif nfft < nperseg:
-        raise ValueError("nfft must be greater than or equal to nperseg.")
-    else:
-        nfft = int(nfft)
-    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
-    if noverlap >= nperseg:
-        raise ValueError("noverlap must be less than nperseg.")
+    noverlap, nfft = _segments.overlap_and_fft_length(nperseg, noverlap, nfft)
     step = nperseg - noverlap
     freq_axis, time_axis = freq_axis % ndim, time_axis % ndim
     if (time_axis, freq_axis) != (ndim - 1, ndim - 2):
