@@ -189,10 +189,10 @@ class CompiledIR:
                                             self._kernel_arguments(args)))
 
     def _build_if_worth_it(self, args):
-        """On the compile thread, with ``args`` packed: build the kernel now if that is cheap (its machine code is
-        in this process or in the disk cache), if its interpreted calls have taken
-        ``config.compile_after`` seconds, or if a caller waits for it; else leave it cold
-        until a later call finds it hot.
+        """On the compile thread, with ``args`` packed: build the kernel now if that is cheap
+        (its machine code is in this process or in the disk cache), if its interpreted calls
+        have taken ``config.compile_after`` seconds, or if a caller waits for it; else leave
+        it cold until a later call finds it hot.
 
         A compile costs seconds of a core; a loop of a few hundred short steps is over on
         the interpreter before the kernel would be ready, so the kernel is compiled only for
