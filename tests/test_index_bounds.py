@@ -27,6 +27,7 @@ def kernels():
             "rows": jit(lambda m, i, index: (vmap(lambda row, k: row[k])(m, i),
                                              fnp.take_along_axis(m, index, 1))),
             "modes": jit(_moded),
+            "wrap": jit(lambda x, i: fnp.take(x, i, mode="wrap")),
         }
 
 
@@ -119,6 +120,14 @@ def test_out_of_bounds_modes_of_take_and_at_follow_numpy_and_jax(kernels, i):
     got = kernels["modes"](X, np.int64(i))
     for k, (value, want) in enumerate(zip(got, _references(X, i))):
         np.testing.assert_array_equal(value, want, err_msg=f"output {k}")
+
+
+def test_take_wraps_huge_indices_at_once_eagerly_traced_and_under_jit(kernels):
+    # NumPy's own mode='wrap' steps such an index back one axis length at a time (minutes).
+    indices = np.array([2**40, -(2**40) - 1, 2**62, 7], np.int64)
+    want = X[[int(i) % len(X) for i in indices]]  # Python's modulo is NumPy's wrap
+    np.testing.assert_array_equal(fnp.take(X, indices, mode="wrap"), want)
+    np.testing.assert_array_equal(kernels["wrap"](X, indices), want)
 
 
 def test_fill_and_drop_modes_with_index_arrays_and_slices():

@@ -446,6 +446,11 @@ def take(a, indices, axis=None, mode=None):
     if mode not in (None, "raise", "wrap", "clip"):
         raise ValueError(f"take's mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     if is_eager_both(a, indices):
+        length = np.size(a) if axis is None else np.shape(a)[axis]
+        if mode == "wrap" and length:
+            # NumPy's 'wrap' steps an index back by the axis length one step at a time (an
+            # index of 2**40 into 3 elements takes minutes); the remainder is the same index.
+            indices, mode = np.mod(indices, length), "raise"
         return np.take(a, indices, axis=axis, mode="raise" if mode is None else mode)
     a, indices = array_operand(a), array_operand(indices)
     if axis is None:
