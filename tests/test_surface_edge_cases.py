@@ -162,3 +162,15 @@ def test_integer_power_of_arrays_wraps_around_as_numpy_does():
     # A traced negative exponent (NumPy refuses concrete ones): the truncated quotient.
     x, y = np.array([2, 1, -1, -1, 0], np.int32), np.array([-1, -5, -3, -2, 5], np.int32)
     np.testing.assert_array_equal(traced(fnp.power, x, y), [0, 1, -1, 1, 0])
+
+
+def test_jit_remainder_keeps_the_sign_of_a_zero_result_as_numpy_does():
+    # found by the fuzz campaign: arctan2 of the remainder turned +0.0 into pi, -0.0 into -pi
+    x = np.array([-0.0, 0.0, 6.0, -6.0, 5.0, -5.0, 0.0])
+    y = np.array([3.0, -3.0, -3.0, 3.0, -3.0, 3.0, np.inf])
+    remainder = functrans.jit(lambda a, b: fnp.remainder(a, b))
+    for dtype in (np.float64, np.float32):
+        got, want = remainder(x.astype(dtype), y.astype(dtype)), np.remainder(x.astype(dtype),
+                                                                             y.astype(dtype))
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -383,8 +383,14 @@ ad.defjvp(atan2_p,
           lambda t, x, y: mul(t, neg(div(x, add(_square(x), _square(y))))))
 
 def _rem_lowering(params, x, y, operand_avals):
-    if operand_avals[0].dtype.kind == "i":
+    dtype = operand_avals[0].dtype
+    if dtype.kind == "i":
         return f"({x} * 0 if {y} == -1 else np.remainder({x}, {y}))"  # as _div_lowering
+    if dtype.kind == "f":
+        # A zero remainder has the divisor's sign in NumPy (numba's gives +0.0), and the
+        # sign of a zero shows: arctan2(-0.0, -1.0) is -pi.
+        zero = f"np.{dtype.name}(math.copysign(0.0, {y}))"
+        return f"(np.remainder({x}, {y}) if np.remainder({x}, {y}) != 0 else {zero})"
     return f"np.remainder({x}, {y})"
 
 
