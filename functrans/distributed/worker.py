@@ -5,7 +5,6 @@ frames rather than Dask's.
 Every task here is a pure function of its inputs, so Dask may rerun it on another worker
 (after a worker dies) and get the same bits.
 """
-import contextlib
 import hashlib
 import os
 import traceback
@@ -16,6 +15,7 @@ import numpy as np
 import functrans
 from functrans import tree
 from functrans.config import config
+from functrans.lowering import disk_cache
 from functrans.distributed.sharding import rebuild
 
 __all__ = ["WorkerError", "run_map_shard", "run_value_and_grad_shard", "add_trees"]
@@ -54,23 +54,11 @@ def _function(program):
     return function
 
 
-@contextlib.contextmanager
 def _compile_lock(key):
     """Held around a signature's first call, so that of the worker processes on one machine
     one compiles the kernel into the disk cache and the others load it from there."""
-    try:
-        import fcntl
-    except ImportError:             # no POSIX file locks: each process compiles
-        yield
-        return
     os.makedirs(config.cache_dir, exist_ok=True)
-    path = os.path.join(config.cache_dir, f"distributed-{key}.lock")
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return disk_cache.file_lock(f"distributed-{key}.lock")
 
 
 def _user_traceback(error):

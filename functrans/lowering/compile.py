@@ -184,25 +184,28 @@ def discard_and_recompile(functions, key):
     The support modules' machine code stays: numba rebuilds an entry of theirs it cannot
     load by itself, and other kernels, maybe in other processes, are using it.
     """
-    stem = f"kernel_{key}."
-    pycache = os.path.join(config.cache_dir, "__pycache__")
     with contextlib.suppress(OSError):
-        for entry in os.listdir(pycache):
-            if entry.startswith(stem):
-                os.remove(os.path.join(pycache, entry))
+        for path in _machine_code_files(key):
+            os.remove(path)
     _compiled.pop(key, None)
     sys.modules.pop(f"functrans_kernel_{key}", None)
     return compile_module(functions)[0]
+
+
+def _machine_code_files(key):
+    """The paths of numba's cache files (index and data) of kernel ``key``."""
+    pycache = os.path.join(config.cache_dir, "__pycache__")
+    return [os.path.join(pycache, entry) for entry in os.listdir(pycache)
+            if entry.startswith(f"kernel_{key}.")]
 
 
 def cached_on_disk(key):
     """Whether the cache directory holds numba's machine code of kernel ``key`` (for some
     signature: loading it may still compile, for another)."""
     try:
-        entries = os.listdir(os.path.join(config.cache_dir, "__pycache__"))
+        return any(path.endswith(".nbi") for path in _machine_code_files(key))
     except (OSError, TypeError):
         return False
-    return any(entry.startswith(f"kernel_{key}.") and entry.endswith(".nbi") for entry in entries)
 
 
 def _file_holds(path, text):
