@@ -8,40 +8,143 @@ machine code in the cache directory (functrans.lowering.compile installs this fi
 so a new kernel only links them.
 
 ``a`` and ``b`` may be of any layout; the suffix says which operand is used transposed.
+The products call the BLAS of NumPy's own wheel, through the symbols functrans.lowering.
+numpy_blas binds (see there why), and numba's ``np.dot`` (SciPy's BLAS) where NumPy has none.
 Batched products bring their operands into shape with ``permuted`` and ``reshaped``:
 numba's ``np.transpose`` and ``reshape`` compile their error messages' string formatting
 (about half of a 50x50 Hessian kernel's 8 s compile); here that happens once per machine,
 and ``permuted`` avoids ``np.transpose`` altogether.
 """
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
+from functrans.lowering import numpy_blas
 from functrans.lowering.disk_cache import caches_machine_code
 
 __all__ = ["matmul", "matmul_nt", "matmul_tn", "matmul_tt", "contiguous", "permuted", "reshaped"]
 
 _compile = njit(cache=caches_machine_code(__name__), nogil=True)
 
+#: CBLAS's enumerations: row-major storage, and an operand used as it is or transposed
+_ROW_MAJOR, _AS_IS, _TRANSPOSED = np.int32(101), np.int32(111), np.int32(112)
+
+
+def _cblas_gemm(letter, scalar):
+    """``cblas_?gemm`` of 64-bit integers, as the external symbol numpy_blas binds; real
+    types take alpha and beta by value, complex ones by pointer."""
+    i32, i64, pointer = types.int32, types.int64, types.voidptr
+    return types.ExternalFunction(numpy_blas.SYMBOLS[letter], types.void(
+        i32, i32, i32, i64, i64, i64, scalar, pointer, i64, pointer, i64, scalar, pointer, i64))
+
+
+_sgemm = _cblas_gemm("s", types.float32)
+_dgemm = _cblas_gemm("d", types.float64)
+_cgemm = _cblas_gemm("c", types.voidptr)
+_zgemm = _cblas_gemm("z", types.voidptr)
+
 
 @_compile
-def matmul(a, b):
-    return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+def _gemm(transposed_a, transposed_b, m, n, k, a, lda, b, ldb, c, ldc):
+    """``c = op(a) @ op(b)`` (m×n, inner size k) by NumPy's BLAS; every array C-contiguous,
+    ``ld?`` its row length."""
+    if m == 0 or n == 0:
+        return
+    if k == 0:
+        flat = c.ravel()
+        for i in range(flat.size):
+            flat[i] = 0
+        return
+    op_a = _TRANSPOSED if transposed_a else _AS_IS
+    op_b = _TRANSPOSED if transposed_b else _AS_IS
+    lda, ldb, ldc = max(lda, 1), max(ldb, 1), max(ldc, 1)
+    if np.iscomplexobj(c):
+        one_and_zero = np.array([1, 0], dtype=c.dtype)
+        alpha, beta = one_and_zero[:1].ctypes, one_and_zero[1:].ctypes
+        if c.itemsize == 8:
+            _cgemm(_ROW_MAJOR, op_a, op_b, m, n, k, alpha, a.ctypes, lda, b.ctypes, ldb, beta,
+                   c.ctypes, ldc)
+        else:
+            _zgemm(_ROW_MAJOR, op_a, op_b, m, n, k, alpha, a.ctypes, lda, b.ctypes, ldb, beta,
+                   c.ctypes, ldc)
+    elif c.itemsize == 4:
+        _sgemm(_ROW_MAJOR, op_a, op_b, m, n, k, np.float32(1), a.ctypes, lda, b.ctypes, ldb,
+               np.float32(0), c.ctypes, ldc)
+    else:
+        _dgemm(_ROW_MAJOR, op_a, op_b, m, n, k, 1.0, a.ctypes, lda, b.ctypes, ldb, 0.0,
+               c.ctypes, ldc)
 
 
-@_compile
-def matmul_tn(a, b):
-    return np.dot(np.ascontiguousarray(a).T, np.ascontiguousarray(b))
+def _product(a, b, transposed_a, transposed_b):
+    """``op(a) @ op(b)`` of C-contiguous matrices or vectors, by one gemm (a vector is a row
+    on the left, a column on the right, and never transposed): typed by the overload below."""
 
 
-@_compile
-def matmul_nt(a, b):
-    return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b).T)
+@overload(_product, jit_options={"nogil": True})
+def _product_for(a, b, transposed_a, transposed_b):
+    if a.ndim == 2 and b.ndim == 2:
+        def matrix_matrix(a, b, transposed_a, transposed_b):
+            m, k = (a.shape[1], a.shape[0]) if transposed_a else a.shape
+            n = b.shape[0] if transposed_b else b.shape[1]
+            out = np.empty((m, n), a.dtype)
+            _gemm(transposed_a, transposed_b, m, n, k, a, a.shape[1], b, b.shape[1], out, n)
+            return out
+        return matrix_matrix
+    if a.ndim == 2:
+        def matrix_vector(a, b, transposed_a, transposed_b):
+            m, k = (a.shape[1], a.shape[0]) if transposed_a else a.shape
+            out = np.empty(m, a.dtype)
+            _gemm(transposed_a, False, m, 1, k, a, a.shape[1], b, 1, out, 1)
+            return out
+        return matrix_vector
+    if b.ndim == 2:
+        def vector_matrix(a, b, transposed_a, transposed_b):
+            n = b.shape[0] if transposed_b else b.shape[1]
+            out = np.empty(n, a.dtype)
+            _gemm(False, transposed_b, 1, n, a.shape[0], a, a.shape[0], b, b.shape[1], out, n)
+            return out
+        return vector_matrix
+
+    def vector_vector(a, b, transposed_a, transposed_b):
+        out = np.empty(1, a.dtype)
+        _gemm(False, False, 1, 1, a.shape[0], a, a.shape[0], b, 1, out, 1)
+        return out[0]
+    return vector_vector
 
 
-@_compile
-def matmul_tt(a, b):
-    return np.dot(np.ascontiguousarray(a).T, np.ascontiguousarray(b).T)
+if numpy_blas.bind():
+    @_compile
+    def matmul(a, b):
+        return _product(np.ascontiguousarray(a), np.ascontiguousarray(b), False, False)
+
+    @_compile
+    def matmul_tn(a, b):
+        return _product(np.ascontiguousarray(a), np.ascontiguousarray(b), True, False)
+
+    @_compile
+    def matmul_nt(a, b):
+        return _product(np.ascontiguousarray(a), np.ascontiguousarray(b), False, True)
+
+    @_compile
+    def matmul_tt(a, b):
+        return _product(np.ascontiguousarray(a), np.ascontiguousarray(b), True, True)
+else:
+    @_compile
+    def matmul(a, b):
+        return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+
+    @_compile
+    def matmul_tn(a, b):
+        return np.dot(np.ascontiguousarray(a).T, np.ascontiguousarray(b))
+
+    @_compile
+    def matmul_nt(a, b):
+        return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b).T)
+
+    @_compile
+    def matmul_tt(a, b):
+        return np.dot(np.ascontiguousarray(a).T, np.ascontiguousarray(b).T)
 
 
 @_compile
