@@ -46,6 +46,9 @@ class Config:
         # ... once the interpreted calls of a kernel not yet cached have taken this many
         # seconds (0: at the first call)
         "compile_after": ("FUNCTRANS_COMPILE_AFTER", _env_seconds, 1.0),
+        # Keep memory freed by jitted steps in the process (glibc's malloc thresholds, set
+        # at the first jit compile; see functrans.lowering.freed_memory)
+        "retain_freed_memory": ("FUNCTRANS_RETAIN_FREED_MEMORY", _env_flag, True),
         # Kernels check every array index (numba's boundscheck): for debugging, slower.
         "jit_boundscheck": ("FUNCTRANS_JIT_BOUNDSCHECK", _env_flag, False),
     }

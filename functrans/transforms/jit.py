@@ -37,7 +37,7 @@ import numpy as np
 from functrans import core, tree
 from functrans.config import config
 from functrans.errors import at_user_line
-from functrans.lowering import rules as lowering_rules
+from functrans.lowering import freed_memory, rules as lowering_rules
 from functrans.tracing import trace_to_ir
 from functrans.transforms import ad, vmap
 from functrans.transforms.partial_eval import partial_eval_ir, partial_eval_rules
@@ -730,6 +730,8 @@ class JittedFunction:
             run = self._entries.get(key)
             if run is not None:
                 return run
+            if config.retain_freed_memory:
+                freed_memory.retain()
             started = time.perf_counter()
             ir, consts, out_tree = self._trace(key, leaves, rebuild, static, static_kwargs, count)
             kernel = compiled(ir, self.__name__)
