@@ -31,54 +31,88 @@ _compile = njit(cache=caches_machine_code(__name__), nogil=True)
 _ROW_MAJOR, _AS_IS, _TRANSPOSED = np.int32(101), np.int32(111), np.int32(112)
 
 
-def _cblas_gemm(letter, scalar):
-    """``cblas_?gemm`` of 64-bit integers, as the external symbol numpy_blas binds; real
-    types take alpha and beta by value, complex ones by pointer."""
+def _cblas(routine, scalar):
+    """``cblas_?gemm`` or ``cblas_?gemv`` of 64-bit integers, as the external symbol
+    numpy_blas binds; real types take alpha and beta by value, complex ones by pointer."""
     i32, i64, pointer = types.int32, types.int64, types.voidptr
-    return types.ExternalFunction(numpy_blas.SYMBOLS[letter], types.void(
-        i32, i32, i32, i64, i64, i64, scalar, pointer, i64, pointer, i64, scalar, pointer, i64))
+    if routine.endswith("gemm"):  # order, op(a), op(b), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
+        arguments = (i32, i32, i32, i64, i64, i64, scalar, pointer, i64, pointer, i64, scalar,
+                     pointer, i64)
+    else:  # order, op(a), rows, columns, alpha, a, lda, x, incx, beta, y, incy
+        arguments = (i32, i32, i64, i64, scalar, pointer, i64, pointer, i64, scalar, pointer, i64)
+    return types.ExternalFunction(numpy_blas.SYMBOLS[routine], types.void(*arguments))
 
 
-_sgemm = _cblas_gemm("s", types.float32)
-_dgemm = _cblas_gemm("d", types.float64)
-_cgemm = _cblas_gemm("c", types.voidptr)
-_zgemm = _cblas_gemm("z", types.voidptr)
+_sgemm, _sgemv = _cblas("sgemm", types.float32), _cblas("sgemv", types.float32)
+_dgemm, _dgemv = _cblas("dgemm", types.float64), _cblas("dgemv", types.float64)
+_cgemm, _cgemv = _cblas("cgemm", types.voidptr), _cblas("cgemv", types.voidptr)
+_zgemm, _zgemv = _cblas("zgemm", types.voidptr), _cblas("zgemv", types.voidptr)
 
 
 @_compile
-def _gemm(transposed_a, transposed_b, m, n, k, a, lda, b, ldb, c, ldc):
-    """``c = op(a) @ op(b)`` (m×n, inner size k) by NumPy's BLAS; every array C-contiguous,
-    ``ld?`` its row length."""
+def _zero(c):
+    flat = c.ravel()
+    for i in range(flat.size):
+        flat[i] = 0
+
+
+@_compile
+def _gemm(transposed_a, transposed_b, m, n, k, a, b, c):
+    """``c = op(a) @ op(b)`` (m×n, inner size k) by NumPy's BLAS; all C-contiguous."""
     if m == 0 or n == 0:
         return
     if k == 0:
-        flat = c.ravel()
-        for i in range(flat.size):
-            flat[i] = 0
+        _zero(c)
         return
     op_a = _TRANSPOSED if transposed_a else _AS_IS
     op_b = _TRANSPOSED if transposed_b else _AS_IS
-    lda, ldb, ldc = max(lda, 1), max(ldb, 1), max(ldc, 1)
+    lda, ldb = (m if transposed_a else k), (k if transposed_b else n)
     if np.iscomplexobj(c):
         one_and_zero = np.array([1, 0], dtype=c.dtype)
         alpha, beta = one_and_zero[:1].ctypes, one_and_zero[1:].ctypes
         if c.itemsize == 8:
             _cgemm(_ROW_MAJOR, op_a, op_b, m, n, k, alpha, a.ctypes, lda, b.ctypes, ldb, beta,
-                   c.ctypes, ldc)
+                   c.ctypes, n)
         else:
             _zgemm(_ROW_MAJOR, op_a, op_b, m, n, k, alpha, a.ctypes, lda, b.ctypes, ldb, beta,
-                   c.ctypes, ldc)
+                   c.ctypes, n)
     elif c.itemsize == 4:
         _sgemm(_ROW_MAJOR, op_a, op_b, m, n, k, np.float32(1), a.ctypes, lda, b.ctypes, ldb,
-               np.float32(0), c.ctypes, ldc)
+               np.float32(0), c.ctypes, n)
     else:
         _dgemm(_ROW_MAJOR, op_a, op_b, m, n, k, 1.0, a.ctypes, lda, b.ctypes, ldb, 0.0,
-               c.ctypes, ldc)
+               c.ctypes, n)
+
+
+@_compile
+def _gemv(transposed, rows, columns, a, x, y):
+    """``y = op(a) @ x`` for ``a`` stored rows×columns, by NumPy's BLAS; all C-contiguous."""
+    if y.size == 0:
+        return
+    if x.size == 0:
+        _zero(y)
+        return
+    op = _TRANSPOSED if transposed else _AS_IS
+    lda = max(columns, 1)
+    if np.iscomplexobj(y):
+        one_and_zero = np.array([1, 0], dtype=y.dtype)
+        alpha, beta = one_and_zero[:1].ctypes, one_and_zero[1:].ctypes
+        if y.itemsize == 8:
+            _cgemv(_ROW_MAJOR, op, rows, columns, alpha, a.ctypes, lda, x.ctypes, 1, beta,
+                   y.ctypes, 1)
+        else:
+            _zgemv(_ROW_MAJOR, op, rows, columns, alpha, a.ctypes, lda, x.ctypes, 1, beta,
+                   y.ctypes, 1)
+    elif y.itemsize == 4:
+        _sgemv(_ROW_MAJOR, op, rows, columns, np.float32(1), a.ctypes, lda, x.ctypes, 1,
+               np.float32(0), y.ctypes, 1)
+    else:
+        _dgemv(_ROW_MAJOR, op, rows, columns, 1.0, a.ctypes, lda, x.ctypes, 1, 0.0, y.ctypes, 1)
 
 
 def _product(a, b, transposed_a, transposed_b):
-    """``op(a) @ op(b)`` of C-contiguous matrices or vectors, by one gemm (a vector is a row
-    on the left, a column on the right, and never transposed): typed by the overload below."""
+    """``op(a) @ op(b)`` of C-contiguous matrices or vectors, by one gemm or gemv (a vector
+    is never transposed): typed by the overload below."""
 
 
 @overload(_product, jit_options={"nogil": True})
@@ -88,27 +122,25 @@ def _product_for(a, b, transposed_a, transposed_b):
             m, k = (a.shape[1], a.shape[0]) if transposed_a else a.shape
             n = b.shape[0] if transposed_b else b.shape[1]
             out = np.empty((m, n), a.dtype)
-            _gemm(transposed_a, transposed_b, m, n, k, a, a.shape[1], b, b.shape[1], out, n)
+            _gemm(transposed_a, transposed_b, m, n, k, a, b, out)
             return out
         return matrix_matrix
     if a.ndim == 2:
         def matrix_vector(a, b, transposed_a, transposed_b):
-            m, k = (a.shape[1], a.shape[0]) if transposed_a else a.shape
-            out = np.empty(m, a.dtype)
-            _gemm(transposed_a, False, m, 1, k, a, a.shape[1], b, 1, out, 1)
+            out = np.empty(a.shape[1] if transposed_a else a.shape[0], a.dtype)
+            _gemv(transposed_a, a.shape[0], a.shape[1], a, b, out)
             return out
         return matrix_vector
     if b.ndim == 2:
-        def vector_matrix(a, b, transposed_a, transposed_b):
-            n = b.shape[0] if transposed_b else b.shape[1]
-            out = np.empty(n, a.dtype)
-            _gemm(False, transposed_b, 1, n, a.shape[0], a, a.shape[0], b, b.shape[1], out, n)
+        def vector_matrix(a, b, transposed_a, transposed_b):  # a @ op(b) = op(b)ᵀ @ a
+            out = np.empty(b.shape[0] if transposed_b else b.shape[1], a.dtype)
+            _gemv(not transposed_b, b.shape[0], b.shape[1], b, a, out)
             return out
         return vector_matrix
 
-    def vector_vector(a, b, transposed_a, transposed_b):
+    def vector_vector(a, b, transposed_a, transposed_b):  # a as a one-row matrix
         out = np.empty(1, a.dtype)
-        _gemm(False, False, 1, 1, a.shape[0], a, a.shape[0], b, 1, out, 1)
+        _gemv(False, 1, a.shape[0], a, b, out)
         return out[0]
     return vector_vector
 

@@ -8,9 +8,9 @@ two threads): W3's float32 step lost its lead over hand-written NumPy there. Cal
 library also keeps one BLAS thread pool in the process: each OpenBLAS keeps its threads
 spinning for a while after a call, so two of them alternating take the cores from each other.
 
-:func:`bind` finds the ILP64 CBLAS ``?gemm`` of the OpenBLAS in NumPy's wheel and binds the
-external symbols ``functrans_cblas_?gemm`` (declared in functrans.lowering.blas, called by
-its products) to it. With a NumPy built against another BLAS (a conda MKL build, Accelerate)
+:func:`bind` finds the ILP64 CBLAS ``?gemm`` and ``?gemv`` of the OpenBLAS in NumPy's wheel
+and binds the external symbols ``functrans_cblas_?gemm`` and ``functrans_cblas_?gemv``
+(declared in functrans.lowering.blas, called by its products) to them. With a NumPy built against another BLAS (a conda MKL build, Accelerate)
 nothing is bound, and functrans.lowering.blas uses numba's ``np.dot`` instead;
 :func:`provider` names which one a process uses, and is part of every kernel's cache key.
 """
@@ -21,11 +21,12 @@ import os
 
 import numpy as np
 
-#: symbol name of each gemm that kernels call, by BLAS type letter
-SYMBOLS = {letter: f"functrans_cblas_{letter}gemm" for letter in "sdcz"}
+#: the routines kernels call, by BLAS name (type letter and routine): their symbol names
+SYMBOLS = {letter + routine: f"functrans_cblas_{letter}{routine}"
+           for letter in "sdcz" for routine in ("gemm", "gemv")}
 
-#: the CBLAS names of NumPy's 64-bit-integer OpenBLAS builds, newest first ({} the letter)
-_CBLAS_NAMES = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
+#: the CBLAS names of NumPy's 64-bit-integer OpenBLAS builds, newest first ({} the routine)
+_CBLAS_NAMES = ("scipy_cblas_{}64_", "cblas_{}64_")
 
 
 def _bundled_libraries():
@@ -39,16 +40,17 @@ def _bundled_libraries():
 
 
 def _gemm_addresses(path):
-    """The addresses of the four ILP64 CBLAS gemms in the library at ``path``, or None."""
+    """The addresses of the ILP64 CBLAS routines of ``SYMBOLS`` in the library at ``path``,
+    or None."""
     try:
         library = ctypes.CDLL(path)
     except OSError:
         return None
     for pattern in _CBLAS_NAMES:
         try:
-            return {letter: ctypes.cast(getattr(library, pattern.format(letter)),
-                                        ctypes.c_void_p).value
-                    for letter in SYMBOLS}
+            return {routine: ctypes.cast(getattr(library, pattern.format(routine)),
+                                         ctypes.c_void_p).value
+                    for routine in SYMBOLS}
         except AttributeError:
             continue
     return None
@@ -56,7 +58,7 @@ def _gemm_addresses(path):
 
 @functools.cache
 def _found():
-    """``(file name, addresses)`` of NumPy's OpenBLAS gemms, or None."""
+    """``(file name, addresses)`` of NumPy's OpenBLAS routines, or None."""
     for path in _bundled_libraries():
         addresses = _gemm_addresses(path)
         if addresses is not None:
@@ -78,6 +80,6 @@ def bind():
     if found is None:
         return False
     import llvmlite.binding
-    for letter, address in found[1].items():
-        llvmlite.binding.add_symbol(SYMBOLS[letter], address)
+    for routine, address in found[1].items():
+        llvmlite.binding.add_symbol(SYMBOLS[routine], address)
     return True
