@@ -6,7 +6,7 @@ as more than twice the largest recently freed block lies free at the top of the 
 serves blocks of 32 MiB and more by mmap, unmapped again at free. A step whose arrays are a
 few megabytes then faults every page of them back in on the next call: W3's float64 step
 (two 3.2 MB gradients and updates) faulted 8 MB per step, and on a virtual machine that
-returns freed pages to its host those faults took 7.4 of its 8.2 ms.
+returns freed pages to its host it took 7.4–10 ms instead of 3.6 ms.
 
 :func:`retain` raises glibc's thresholds once per process (``mallopt``), on the first call
 of a jitted function: blocks under 32 MiB come from the heap, and up to 128 MiB of freed
