@@ -33,12 +33,16 @@ _ROW_MAJOR, _AS_IS, _TRANSPOSED = np.int32(101), np.int32(111), np.int32(112)
 
 def _cblas(routine, scalar):
     """``cblas_?gemm`` or ``cblas_?gemv`` of 64-bit integers, as the external symbol
-    numpy_blas binds; real types take alpha and beta by value, complex ones by pointer."""
+    numpy_blas binds; real types take alpha and beta by value, complex ones by pointer.
+
+    gemm: order, op(a), op(b), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc;
+    gemv: order, op(a), rows, columns, alpha, a, lda, x, incx, beta, y, incy.
+    """
     i32, i64, pointer = types.int32, types.int64, types.voidptr
-    if routine.endswith("gemm"):  # order, op(a), op(b), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
+    if routine.endswith("gemm"):
         arguments = (i32, i32, i32, i64, i64, i64, scalar, pointer, i64, pointer, i64, scalar,
                      pointer, i64)
-    else:  # order, op(a), rows, columns, alpha, a, lda, x, incx, beta, y, incy
+    else:
         arguments = (i32, i32, i64, i64, scalar, pointer, i64, pointer, i64, scalar, pointer, i64)
     return types.ExternalFunction(numpy_blas.SYMBOLS[routine], types.void(*arguments))
 

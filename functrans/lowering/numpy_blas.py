@@ -10,9 +10,10 @@ spinning for a while after a call, so two of them alternating take the cores fro
 
 :func:`bind` finds the ILP64 CBLAS ``?gemm`` and ``?gemv`` of the OpenBLAS in NumPy's wheel
 and binds the external symbols ``functrans_cblas_?gemm`` and ``functrans_cblas_?gemv``
-(declared in functrans.lowering.blas, called by its products) to them. With a NumPy built against another BLAS (a conda MKL build, Accelerate)
-nothing is bound, and functrans.lowering.blas uses numba's ``np.dot`` instead;
-:func:`provider` names which one a process uses, and is part of every kernel's cache key.
+(declared in functrans.lowering.blas, called by its products) to them. With a NumPy built
+against another BLAS (a conda MKL build, Accelerate) nothing is bound, and
+functrans.lowering.blas uses numba's ``np.dot`` instead; :func:`provider` names which one a
+process uses, and is part of every kernel's cache key.
 """
 import ctypes
 import functools
