@@ -171,3 +171,29 @@ def test_many_signatures_of_one_structure_alternate(jitted):
     variants = [dict(params, w000=np.ones(n)) for n in range(1, 7)]
     for variant in variants + variants[::-1] + variants:
         call_and_compare(jitted, variant)
+
+
+def test_leaves_in_any_memory_layout(jitted):
+    # The kernel's packs join the leaves' bytes; leaves that are not C-contiguous are
+    # concatenated instead, with the same result.
+    params = parameters(11)
+    call_and_compare(jitted, params)
+    count = jitted.compile_count
+    fortran = np.asfortranarray(params["w001"])
+    strided = np.repeat(params["w000"], 2)[::2]
+    reversed_rows = params["w003"][::-1].copy()[::-1]
+    assert not (fortran.flags.c_contiguous or strided.flags.c_contiguous
+                or reversed_rows.flags.c_contiguous)
+    call_and_compare(jitted, dict(params, w001=fortran, w000=strided, w003=reversed_rows))
+    assert jitted.compile_count == count
+
+
+def test_checked_packing_equals_concatenation(jitted):
+    params = parameters(12)
+    params["w005"] = np.asfortranarray(params["w005"])
+    leaves = tree.leaves(params)
+    packing = jitted.kernels[0].packing
+    for joined, concatenated in zip(packing.pack_checked(leaves), packing.pack(leaves),
+                                    strict=True):
+        assert joined.dtype == concatenated.dtype and joined.flags.writeable
+        np.testing.assert_array_equal(joined, concatenated)

@@ -330,11 +330,12 @@ class CompiledIR:
         """A call of this kernel specialised to one signature: the jit cache's entry."""
         if self.packing is not None:
             packing, run = self.packing, self._run_kernel
+            # The runner's leaves have the signature's shapes and dtypes (jit checked them).
             if consts:
                 return lambda leaves: tree.unflatten(
-                    out_tree, packing.unpack(run(packing.pack([*consts, *leaves]))))
-            return lambda leaves: tree.unflatten(out_tree,
-                                                 packing.unpack(run(packing.pack(leaves))))
+                    out_tree, packing.unpack(run(packing.pack_checked([*consts, *leaves]))))
+            return lambda leaves: tree.unflatten(
+                out_tree, packing.unpack(run(packing.pack_checked(leaves))))
         dispatcher, convert = self.dispatcher, self.convert_outputs
         array_scalars = {i - len(consts) for i in self.scalar_inputs
                          if i >= len(consts) and type(leaf_keys[i - len(consts)]) is tuple
