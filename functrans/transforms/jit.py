@@ -487,6 +487,8 @@ _DTYPE = operator.attrgetter("dtype")
 
 #: how many signatures of one pytree structure _array_runner compares a call with
 _ARRAY_RUNNERS_KEPT = 4
+#: calls with fewer leaves look their signature key up: below ~12 leaves that is quicker
+_MANY_LEAVES = 16
 
 
 def _arrays_only(leaves):
@@ -621,11 +623,12 @@ class JittedFunction:
                 run = None
             if run is not None:
                 return run(args)
-            # Pytrees of plain leaves: one flatten, then the shapes and dtypes compared with
-            # the latest signatures of this structure, or one look-up of the whole key (a
-            # signature in the cache was checked when it was compiled).
+            # Pytrees of plain leaves: one flatten, then (for many leaves) the shapes and
+            # dtypes compared with the latest signatures of this structure, or one look-up
+            # of the whole key (a signature in the cache was checked when it was compiled).
             leaves, treedef = tree.flatten(args)
-            candidates = self._array_runners.get(treedef)
+            candidates = self._array_runners.get(treedef) if len(leaves) >= _MANY_LEAVES \
+                else None
             if candidates is not None:
                 run = _array_runner(candidates, leaves)
                 if run is not None:
@@ -806,9 +809,10 @@ class JittedFunction:
         self._remember_arrays(key, run)
 
     def _remember_arrays(self, key, run):
-        """Put signature ``key`` first among those _array_runner compares calls with, if its
-        leaves are arrays and NumPy scalars (under self._lock)."""
-        if key[2] == () and all(type(k) is tuple and len(k) == 2 for k in key[1]):
+        """Put signature ``key`` first among those _array_runner compares calls with, if it
+        has many leaves, all arrays and NumPy scalars (under self._lock)."""
+        if key[2] == () and len(key[1]) >= _MANY_LEAVES and all(
+                type(k) is tuple and len(k) == 2 for k in key[1]):
             shapes = [k[0] for k in key[1]]
             dtypes = [k[1] for k in key[1]]
             others = [c for c in self._array_runners.get(key[0], ())
