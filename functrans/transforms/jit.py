@@ -1,10 +1,11 @@
 """jit: trace once per abstract signature, optimise the IR, lower it to numba, call machine code.
 
-Called on concrete arrays, a jitted function looks up its compiled kernel by
-the arguments' pytree structure, shapes, dtypes and static values (one
-flatten and one dictionary look-up) and calls it. Called under another
-transform, it binds the ``jit_call`` primitive holding its IR, so
-``grad(jit(f))`` and ``vmap(jit(f))`` transform the IR and compile the result.
+Called on concrete arrays, a jitted function looks up its compiled kernel by the arguments'
+pytree structure, shapes, dtypes and static values (one flatten and one dictionary look-up;
+for a pytree of many arrays, a comparison of their shapes and dtypes with the latest
+signatures of its structure) and calls it. Called under another transform, it binds the
+``jit_call`` primitive holding its IR, so ``grad(jit(f))`` and ``vmap(jit(f))`` transform the
+IR and compile the result.
 
 Execution is tiered: a new signature is traced and optimised, and its calls run the
 optimised IR on the NumPy interpreter at once. A kernel whose machine code is cached (in
@@ -493,7 +494,8 @@ _MANY_LEAVES = 16
 
 def _arrays_only(leaves):
     """Whether every leaf is a NumPy array (not a subclass) or a NumPy scalar."""
-    return all(kind is np.ndarray or issubclass(kind, np.generic) for kind in set(map(type, leaves)))
+    return all(kind is np.ndarray or issubclass(kind, np.generic)
+               for kind in set(map(type, leaves)))
 
 
 def _array_runner(candidates, leaves):
@@ -503,9 +505,9 @@ def _array_runner(candidates, leaves):
     The cached call of a pytree of many arrays: comparing the leaves' shapes and dtypes
     with a signature's, at C level, costs half of building and hashing the signature key
     (the pytree structure, compared by the look-up of ``candidates``, holds the number of
-    leaves). Any leaf that is not a plain array or NumPy scalar (a Python
-    number, a subclass, an object), or any differing shape or dtype, gives None: the call
-    then takes the general look-up, which traces and compiles a new signature if needed.
+    leaves). Any leaf that is not a plain array or NumPy scalar (a Python number, a
+    subclass, an object), or any differing shape or dtype, gives None: the call then takes
+    the general look-up, which traces and compiles a new signature if needed.
     """
     if not _arrays_only(leaves):
         return None
