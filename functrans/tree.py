@@ -18,9 +18,11 @@ marker for each leaf and ``(kind, aux_data, number_of_children)`` for each
 node, so equality and hashing are plain tuple operations.
 """
 
+import builtins
 import collections
 import dataclasses
 import functools
+import operator
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
@@ -137,6 +139,13 @@ def _sorted_keys(mapping) -> tuple:
         ) from None
 
 
+def _values_of(mapping, keys) -> Sequence:
+    """``mapping``'s values in the order of ``keys`` (one C-level call, not one per key)."""
+    if len(keys) < 2:  # itemgetter of one key returns the value, not a 1-tuple
+        return [mapping[key] for key in keys]
+    return operator.itemgetter(*keys)(mapping)
+
+
 def _format_items(keys, children) -> str:
     return "{" + ", ".join(f"{key!r}: {child}" for key, child in zip(keys, children)) + "}"
 
@@ -148,7 +157,7 @@ class _DictKind(_NodeKind):
 
     def flatten(self, node):
         keys = _sorted_keys(node)
-        return [node[key] for key in keys], keys
+        return _values_of(node, keys), keys
 
     def unflatten(self, aux_data, children):
         return dict(zip(aux_data, children))
@@ -188,7 +197,7 @@ class _DefaultDictKind(_NodeKind):
 
     def flatten(self, node):
         keys = _sorted_keys(node)
-        return [node[key] for key in keys], (node.default_factory, keys)
+        return _values_of(node, keys), (node.default_factory, keys)
 
     def unflatten(self, aux_data, children):
         default_factory, keys = aux_data
@@ -465,6 +474,19 @@ def _format_subtree(nodes: tuple, position: int) -> tuple[str, int]:
 # --- Flatten and unflatten -----------------------------------------------------------
 
 
+#: A node with at least this many children is first tested for holding only leaves, which
+#: are then taken in one step (a dict of many arrays is the common case). Below it, the
+#: loop over the children is quicker than the test.
+_MANY_CHILDREN = 32
+
+
+def _all_leaves(children) -> bool:
+    """Whether none of ``children`` is a node (tuple subclasses, which may be namedtuples,
+    count as nodes here)."""
+    types = set(builtins.map(type, children))
+    return types.isdisjoint(_REGISTRY) and not any(issubclass(t, tuple) for t in types)
+
+
 def _flatten_node(node, kind: _NodeKind, is_leaf, leaves_out: list, nodes_out: list) -> None:
     """Append the pre-order entries of ``node``, already known to be a ``kind`` node."""
     if kind is _TUPLE or kind is _LIST:
@@ -475,7 +497,13 @@ def _flatten_node(node, kind: _NodeKind, is_leaf, leaves_out: list, nodes_out: l
         children = aux_data = ()
     else:
         children, aux_data = kind.flatten(node)
-    nodes_out.append((kind, aux_data, len(children)))
+    count = len(children)
+    nodes_out.append((kind, aux_data, count))
+    # is_leaf can only change the outcome for nodes, so leaves never need it.
+    if count >= _MANY_CHILDREN and _all_leaves(children):
+        leaves_out.extend(children)
+        nodes_out.extend([_LEAF_ENTRY] * count)
+        return
     # Leaf children are handled here rather than by recursing, and _kind_of is
     # inlined: on this path a function call costs more than the leaf test.
     for child in children:
@@ -485,7 +513,6 @@ def _flatten_node(node, kind: _NodeKind, is_leaf, leaves_out: list, nodes_out: l
             child_kind = _namedtuple_kind(type(child))
         else:
             child_kind = None
-        # is_leaf can only change the outcome for nodes, so leaves skip the call.
         if child_kind is None or (is_leaf is not None and is_leaf(child)):
             leaves_out.append(child)
             nodes_out.append(_LEAF_ENTRY)
@@ -541,6 +568,31 @@ def _build_node(entry: tuple, nodes, leaf_values):
     return kind.unflatten(aux_data, children)
 
 
+def _build_large_node(treedef: TreeDef, position: int, leaves: list, first_leaf: int):
+    """_build_node for trees of many leaves, where the children of a node that has only
+    leaves below it are taken as one slice of the leaves. Returns ``(node, next position,
+    next leaf index)`` for the node whose entry is ``treedef[position]``, built from the
+    leaves from ``first_leaf`` on."""
+    kind, aux_data, number_of_children = treedef[position]
+    position += 1
+    if number_of_children >= _MANY_CHILDREN:
+        end = position + number_of_children
+        if treedef[position:end].count(_LEAF_ENTRY) == number_of_children:
+            last_leaf = first_leaf + number_of_children
+            return kind.unflatten(aux_data, leaves[first_leaf:last_leaf]), end, last_leaf
+    children = []
+    leaf = first_leaf
+    for _ in range(number_of_children):
+        if treedef[position] is _LEAF_ENTRY:
+            children.append(leaves[leaf])
+            leaf += 1
+            position += 1
+        else:
+            child, position, leaf = _build_large_node(treedef, position, leaves, leaf)
+            children.append(child)
+    return kind.unflatten(aux_data, children), position, leaf
+
+
 def unflatten(treedef: TreeDef, leaves: Iterable) -> PyTree:
     """Build the pytree with structure ``treedef`` and the given leaves.
 
@@ -563,6 +615,10 @@ def unflatten(treedef: TreeDef, leaves: Iterable) -> PyTree:
         # Only the root is a node (a flat tuple, say), so its children are the leaves.
         kind, aux_data, _ = root
         return kind.unflatten(aux_data, leaves)
+    if num_leaves >= _MANY_CHILDREN:
+        # Registered nodes are given lists of children, also when taken as slices.
+        return _build_large_node(treedef, 0, list(leaves) if type(leaves) is tuple else leaves,
+                                 0)[0]
     node_entries = iter(treedef)
     return _build_node(next(node_entries), node_entries, iter(leaves))
 

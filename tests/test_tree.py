@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from functrans import tree
@@ -396,6 +396,93 @@ def test_transpose_swaps_outer_and_inner_structure():
 def test_transpose_of_empty_outer_structure():
     result = tree.transpose(tree.structure(()), tree.structure((0, 0)), ())
     assert result == ((), ())
+
+
+# --- Wide nodes (many children, flattened and rebuilt a node at a time) ------------------
+
+WIDE = tree._MANY_CHILDREN
+
+
+def _wide_containers(children):
+    return (
+        st.lists(children, min_size=WIDE, max_size=WIDE + 8)
+        | st.lists(children, min_size=WIDE, max_size=WIDE + 8).map(tuple)
+        | st.dictionaries(st.text(min_size=2, max_size=3), children, min_size=WIDE,
+                          max_size=WIDE + 8)
+        | st.builds(Point, children, children)
+    )
+
+
+wide_trees = _wide_containers(leaf_values | st.none() | trees)
+
+
+def flatten_one_child_at_a_time(value, is_leaf=None):
+    """tree.flatten with the wide-node path turned off: the reference for it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tree, "_MANY_CHILDREN", 10**9)
+        return tree.flatten(value, is_leaf)
+
+
+@settings(max_examples=40)
+@given(wide_trees)
+def test_wide_nodes_flatten_and_rebuild_as_narrow_ones(value):
+    leaves, treedef = tree.flatten(value)
+    reference_leaves_, reference_treedef = flatten_one_child_at_a_time(value)
+    assert leaves == reference_leaves(value)
+    assert all(a is b for a, b in zip(leaves, reference_leaves_, strict=True))
+    assert treedef == reference_treedef and hash(treedef) == hash(reference_treedef)
+    assert_identical_trees(tree.unflatten(treedef, leaves), value)
+    labels = [f"leaf {index}" for index in range(len(leaves))]
+    assert tree.leaves(tree.unflatten(treedef, labels)) == labels
+
+
+class NotANamedTuple(tuple):
+    pass
+
+
+@pytest.mark.parametrize("odd_child", [
+    Point(1, 2), NotANamedTuple((1, 2)), None, [3, (4,)], {"b": 5, "a": 6},
+    collections.OrderedDict([("b", 7), ("a", 8)]), np.arange(2), "text",
+], ids=repr)
+@pytest.mark.parametrize("position", [0, WIDE // 2, WIDE + 1])
+def test_one_node_among_many_leaves(odd_child, position):
+    children = [np.float64(i) for i in range(WIDE + 2)]
+    children[position] = odd_child
+    for value in (children, tuple(children), {f"k{i:03d}": c for i, c in enumerate(children)}):
+        leaves, treedef = tree.flatten(value)
+        assert leaves == reference_leaves(value)
+        assert treedef == flatten_one_child_at_a_time(value)[1]
+        assert_identical_trees(tree.unflatten(treedef, leaves), value)
+        assert tree.leaves(tree.unflatten(treedef, [str(x) for x in leaves])) == [
+            str(x) for x in leaves]
+
+
+def test_wide_dict_of_leaves_sorts_keys_and_keeps_is_leaf():
+    value = {f"k{i:03d}": i for i in reversed(range(WIDE + 5))}
+    leaves, treedef = tree.flatten(value, is_leaf=lambda node: isinstance(node, int))
+    assert leaves == list(range(WIDE + 5))
+    assert (treedef.num_leaves, treedef.num_nodes) == (WIDE + 5, WIDE + 6)
+    rebuilt = tree.unflatten(treedef, [-x for x in leaves])
+    assert list(rebuilt) == sorted(value) and rebuilt == {k: -v for k, v in value.items()}
+    nested = [value, (value, None)]
+    assert tree.leaves(nested, is_leaf=lambda node: node is value) == [value, value]
+
+
+def test_wide_registered_nodes_get_lists_of_children():
+    seen = []
+
+    class Bag:
+        def __init__(self, items):
+            self.items = items
+
+    tree.register_pytree_node(Bag, lambda bag: (bag.items, None),
+                              lambda _, children: seen.append(type(children)) or Bag(children))
+    value = Bag(list(range(WIDE + 3)))
+    leaves, treedef = tree.flatten([value, 1.0])
+    for given_leaves in (leaves, tuple(leaves), iter(leaves)):
+        rebuilt = tree.unflatten(treedef, given_leaves)
+        assert rebuilt[0].items == value.items and rebuilt[1] == 1.0
+    assert seen == [list, list, list]
 
 
 # --- Registration ---------------------------------------------------------------------

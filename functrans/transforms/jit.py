@@ -1,10 +1,11 @@
 """jit: trace once per abstract signature, optimise the IR, lower it to numba, call machine code.
 
-Called on concrete arrays, a jitted function looks up its compiled kernel by
-the arguments' pytree structure, shapes, dtypes and static values (one
-flatten and one dictionary look-up) and calls it. Called under another
-transform, it binds the ``jit_call`` primitive holding its IR, so
-``grad(jit(f))`` and ``vmap(jit(f))`` transform the IR and compile the result.
+Called on concrete arrays, a jitted function looks up its compiled kernel by the arguments'
+pytree structure, shapes, dtypes and static values (one flatten and one dictionary look-up;
+for a pytree of many arrays, a comparison of their shapes and dtypes with the latest
+signatures of its structure) and calls it. Called under another transform, it binds the
+``jit_call`` primitive holding its IR, so ``grad(jit(f))`` and ``vmap(jit(f))`` transform the
+IR and compile the result.
 
 Execution is tiered: a new signature is traced and optimised, and its calls run the
 optimised IR on the NumPy interpreter at once. A kernel whose machine code is cached (in
@@ -330,11 +331,12 @@ class CompiledIR:
         """A call of this kernel specialised to one signature: the jit cache's entry."""
         if self.packing is not None:
             packing, run = self.packing, self._run_kernel
+            # The runner's leaves have the signature's shapes and dtypes (jit checked them).
             if consts:
                 return lambda leaves: tree.unflatten(
-                    out_tree, packing.unpack(run(packing.pack([*consts, *leaves]))))
-            return lambda leaves: tree.unflatten(out_tree,
-                                                 packing.unpack(run(packing.pack(leaves))))
+                    out_tree, packing.unpack(run(packing.pack_checked([*consts, *leaves]))))
+            return lambda leaves: tree.unflatten(
+                out_tree, packing.unpack(run(packing.pack_checked(leaves))))
         dispatcher, convert = self.dispatcher, self.convert_outputs
         array_scalars = {i - len(consts) for i in self.scalar_inputs
                          if i >= len(consts) and type(leaf_keys[i - len(consts)]) is tuple
@@ -481,12 +483,47 @@ def _plain_leaf_key(x):
 
 
 _SHAPE_AND_DTYPE = operator.attrgetter("shape", "dtype")
+_SHAPE = operator.attrgetter("shape")
+_DTYPE = operator.attrgetter("dtype")
+
+#: how many signatures of one pytree structure _array_runner compares a call with
+_ARRAY_RUNNERS_KEPT = 4
+#: calls with fewer leaves look their signature key up: below ~12 leaves that is quicker
+_MANY_LEAVES = 16
+
+
+def _arrays_only(leaves):
+    """Whether every leaf is a NumPy array (not a subclass) or a NumPy scalar."""
+    return all(kind is np.ndarray or issubclass(kind, np.generic)
+               for kind in set(map(type, leaves)))
+
+
+def _array_runner(candidates, leaves):
+    """The runner among ``candidates`` (``(shapes, dtypes, runner)``) whose shapes and
+    dtypes are those of ``leaves``, or None.
+
+    The cached call of a pytree of many arrays: comparing the leaves' shapes and dtypes
+    with a signature's, at C level, costs half of building and hashing the signature key
+    (the pytree structure, compared by the look-up of ``candidates``, holds the number of
+    leaves). Any leaf that is not a plain array or NumPy scalar (a Python number, a
+    subclass, an object), or any differing shape or dtype, gives None: the call then takes
+    the general look-up, which traces and compiles a new signature if needed.
+    """
+    if not _arrays_only(leaves):
+        return None
+    dtypes = list(map(_DTYPE, leaves))
+    for known_shapes, known_dtypes, run in candidates:
+        # Each shape is compared and dropped at once: 10,000 shape tuples alive together
+        # would set off the garbage collector several times per call.
+        if known_dtypes == dtypes and all(map(operator.eq, map(_SHAPE, leaves), known_shapes)):
+            return run
+    return None
 
 
 def _plain_leaf_keys(leaves):
     """``tuple(map(_plain_leaf_key, leaves))``, at C speed when every leaf is a NumPy array
     or scalar (a call with a pytree of 10,000 leaves computes this every time)."""
-    if all(kind is np.ndarray or issubclass(kind, np.generic) for kind in set(map(type, leaves))):
+    if _arrays_only(leaves):
         return tuple(map(_SHAPE_AND_DTYPE, leaves))
     return tuple(map(_plain_leaf_key, leaves))
 
@@ -555,6 +592,9 @@ class JittedFunction:
             self._parameters = []
         self._entries = {}  # signature key -> runner(leaves) -> outputs
         self._flat_runners = {}  # leaf keys, for calls whose arguments are all leaves -> runner
+        #: pytree structure -> [(shapes, dtypes, runner)], the latest signature first, for
+        #: calls whose leaves are all NumPy arrays or scalars (see _array_runner)
+        self._array_runners = {}
         self._traced = {}  # signature key -> (ir, consts, out_tree)
         self._signatures = []
         #: the compiled kernels, one per signature, in the order they were compiled
@@ -585,14 +625,25 @@ class JittedFunction:
                 run = None
             if run is not None:
                 return run(args)
-            # Pytrees of plain leaves: one flatten and one look-up, no per-leaf checks (a
-            # signature in the cache was checked when it was compiled).
+            # Pytrees of plain leaves: one flatten, then (for many leaves) the shapes and
+            # dtypes compared with the latest signatures of this structure, or one look-up
+            # of the whole key (a signature in the cache was checked when it was compiled).
             leaves, treedef = tree.flatten(args)
+            candidates = self._array_runners.get(treedef) if len(leaves) >= _MANY_LEAVES \
+                else None
+            if candidates is not None:
+                run = _array_runner(candidates, leaves)
+                if run is not None:
+                    return run(leaves)
             try:
-                run = self._entries.get((treedef, _plain_leaf_keys(leaves), ()))
+                key = (treedef, _plain_leaf_keys(leaves), ())
             except TypeError:
-                run = None
+                key = None
+            run = self._entries.get(key) if key is not None else None
             if run is not None:
+                if candidates is not None:  # a signature the shape check had let go
+                    with self._lock:
+                        self._remember_arrays(key, run)
                 return run(leaves)
         return self._call(args, kwargs)
 
@@ -751,16 +802,30 @@ class JittedFunction:
                     self._log_ready(kernel, key, reason, started, "calls ran on the interpreter "
                                     "until now")
                 kernel.when_ready(switch)
-            self._entries[key] = run
-            if flat:
-                self._flat_runners[key[1]] = run
+            self._store(key, run, flat)
             return run
+
+    def _store(self, key, run, flat):
+        """Make ``run`` the runner of signature ``key`` (under self._lock)."""
+        self._entries[key] = run
+        if flat:
+            self._flat_runners[key[1]] = run
+        self._remember_arrays(key, run)
+
+    def _remember_arrays(self, key, run):
+        """Put signature ``key`` first among those _array_runner compares calls with, if it
+        has many leaves, all arrays and NumPy scalars (under self._lock)."""
+        if key[2] == () and len(key[1]) >= _MANY_LEAVES and all(
+                type(k) is tuple and len(k) == 2 for k in key[1]):
+            shapes = [k[0] for k in key[1]]
+            dtypes = [k[1] for k in key[1]]
+            others = [c for c in self._array_runners.get(key[0], ())
+                      if c[0] != shapes or c[1] != dtypes]
+            self._array_runners[key[0]] = [(shapes, dtypes, run), *others][:_ARRAY_RUNNERS_KEPT]
 
     def _switch(self, key, run, flat):
         with self._lock:
-            self._entries[key] = run
-            if flat:
-                self._flat_runners[key[1]] = run
+            self._store(key, run, flat)
 
     def _log_ready(self, kernel, key, reason, started, tier):
         if config.log_compiles:
