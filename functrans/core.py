@@ -91,6 +91,8 @@ def get_aval(x):
     if kind is np.ndarray:
         if x.dtype.kind == "O":
             array_leaf(x, "an argument")
+        if not x.dtype.isnative:  # big-endian data on a little-endian machine: same values
+            return ShapedArray(x.shape, x.dtype.newbyteorder("="))
         return ShapedArray(x.shape, x.dtype)
     aval = _SCALAR_AVALS.get(kind)
     if aval is not None:

@@ -81,8 +81,9 @@ def array_leaf(leaf, label):
     """``leaf`` as a value functrans computes with, or a TypeError naming ``label``.
 
     An ndarray subclass that only stores data differently (``np.memmap``) is viewed as a
-    plain array; a masked array is refused (its mask would be silently dropped), as is an
-    array of Python objects, strings or records.
+    plain array, and an array of the other byte order is converted to this machine's (numba
+    computes with native numbers only); a masked array is refused (its mask would be
+    silently dropped), as is an array of Python objects, strings or records.
     """
     if isinstance(leaf, np.ma.MaskedArray):
         raise TypeError(at_user_line(
@@ -97,6 +98,8 @@ def array_leaf(leaf, label):
             f"{label} is an array of dtype {dtype}; functrans computes with booleans, "
             "integers, floats and complex numbers: convert it (x.astype(np.float64)), or "
             "mark it static (jit's static_argnums) if it is not data"))
+    if dtype is not None and not dtype.isnative:
+        leaf = leaf.astype(dtype.newbyteorder("="))
     return leaf
 
 

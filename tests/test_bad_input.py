@@ -479,3 +479,24 @@ def test_a_jitted_function_pickles_at_any_time():
         for copy in (before, after):
             np.testing.assert_array_equal(copy(*args), np.full(2, expected))
     assert pickle.loads(pickle.dumps(_doubled)) is _doubled  # by reference
+
+
+# --- arrays of the other byte order ------------------------------------------------------
+
+def test_big_endian_arrays_compute_as_their_values_everywhere():
+    """An array of non-native byte order (read from a file, say) has the values NumPy gives
+    it: eager, jit, grad of a jitted function, and vmap agree with NumPy on them."""
+    native = np.linspace(-1.5, 2.0, 6).reshape(2, 3)
+    swapped = native.astype(native.dtype.newbyteorder())
+    assert not swapped.dtype.isnative
+    ones = np.ones((2, 3))
+
+    def f(a, b):
+        return fnp.sum(fnp.sin(a) * b, axis=0)
+
+    expected = np.sum(np.sin(native) * ones, axis=0)
+    np.testing.assert_allclose(jit(f)(swapped, ones), expected, rtol=1e-13)
+    np.testing.assert_allclose(jit(grad(lambda a: fnp.sum(f(a, a))))(swapped),
+                               np.cos(native) * native + np.sin(native), rtol=1e-13)
+    np.testing.assert_allclose(vmap(lambda row: row * ones[0])(swapped), native, rtol=0)
+    assert jit(f)(swapped, ones).dtype == np.float64

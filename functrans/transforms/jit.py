@@ -726,11 +726,13 @@ class JittedFunction:
             if type(leaf) is int and not _INT64_MIN <= leaf <= _INT64_MAX:
                 check_python_int(leaf, f"jit of {self.__name__}: "
                                        f"{self._owner_label(leaf, dynamic, static)}")
-            # Only ndarray subclasses and dtypes functrans does not compute with need
-            # array_leaf: a numeric NumPy scalar (an optimizer's step count) passes as it is,
-            # without labelling it, which flattens every argument again on each call.
-            if isinstance(leaf, (np.ndarray, np.generic)) and (leaf.dtype.kind not in "biufc" or (
-                    type(leaf) is not np.ndarray and not isinstance(leaf, np.generic))):
+            # Only ndarray subclasses, other byte orders and dtypes functrans does not
+            # compute with need array_leaf: a numeric NumPy scalar (an optimizer's step
+            # count) passes as it is, without labelling it, which flattens every argument
+            # again on each call.
+            if isinstance(leaf, (np.ndarray, np.generic)) and (
+                    leaf.dtype.kind not in "biufc" or not leaf.dtype.isnative or (
+                        type(leaf) is not np.ndarray and not isinstance(leaf, np.generic))):
                 checked[position] = array_leaf(leaf, f"jit of {self.__name__}: "
                                                      f"{self._owner_label(leaf, dynamic, static)}")
             if isinstance(leaf, (np.ndarray, np.generic, core.Tracer)) or core.is_python_scalar(leaf):
