@@ -40,7 +40,7 @@ def _bundled_libraries():
                   for path in glob.glob(os.path.join(directory, "*openblas*")))
 
 
-def _gemm_addresses(path):
+def _routine_addresses(path):
     """The addresses of the ILP64 CBLAS routines of ``SYMBOLS`` in the library at ``path``,
     or None."""
     try:
@@ -61,7 +61,7 @@ def _gemm_addresses(path):
 def _found():
     """``(file name, addresses)`` of NumPy's OpenBLAS routines, or None."""
     for path in _bundled_libraries():
-        addresses = _gemm_addresses(path)
+        addresses = _routine_addresses(path)
         if addresses is not None:
             return os.path.basename(path), addresses
     return None
