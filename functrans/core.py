@@ -91,7 +91,7 @@ def get_aval(x):
     if kind is np.ndarray:
         if x.dtype.kind == "O":
             array_leaf(x, "an argument")
-        if not x.dtype.isnative:  # big-endian data on a little-endian machine: same values
+        if not x.dtype.isnative:  # the other byte order: the same values, computed natively
             return ShapedArray(x.shape, x.dtype.newbyteorder("="))
         return ShapedArray(x.shape, x.dtype)
     aval = _SCALAR_AVALS.get(kind)
