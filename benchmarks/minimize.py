@@ -99,6 +99,20 @@ def child(system, steps):
                       "seconds": time.perf_counter() - loaded, "final_loss": final}))
 
 
+def wait_for_compiles(cache):
+    """Wait until no compile child holds a kernel's lock in ``cache``: a tiered run that ends
+    while its hot kernel is compiling leaves the child running, and the next measurement
+    would share the cores with it (and would not find the kernel cached yet)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    for name in os.listdir(cache):
+        if name.endswith(".lock"):
+            with open(os.path.join(cache, name), "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.minimize")
     parser.add_argument("--steps", type=int, default=400)
@@ -126,6 +140,7 @@ def main(argv=None):
                  "--steps", str(args.steps)], cwd=ROOT, env=environment, capture_output=True,
                 text=True, check=True)
             result = json.loads(completed.stdout.strip().splitlines()[-1])
+            wait_for_compiles(cache)
             label = system if system == "jax" else f"{system} ({cache_state})"
             print(f"{label}: {time.perf_counter() - started:.2f} s in all; import, compile "
                   f"and {args.steps} steps {result['seconds']:.2f} s (loading the data "
