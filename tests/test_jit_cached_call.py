@@ -13,6 +13,7 @@ import functrans
 import functrans.numpy as fnp
 from functrans import tree
 from functrans.lowering.leaf_groups import MIN_GROUP
+from test_many_leaves import assert_tree_close
 
 pytestmark = pytest.mark.filterwarnings("ignore::numba.NumbaPerformanceWarning")
 
@@ -34,16 +35,6 @@ def step(params):
         "scaled": tree.map(lambda x: 2.0 * x + fnp.sin(x), params),
         "sizes": sum(np.size(x) for x in tree.leaves(params)) * 1.0,
     }
-
-
-def assert_tree_close(actual, expected):
-    assert tree.structure(actual) == tree.structure(expected)
-    for a, e in zip(tree.leaves(actual), tree.leaves(expected)):
-        e = np.asarray(e)
-        assert np.asarray(a).shape == e.shape and np.asarray(a).dtype == e.dtype
-        # float32 sums, and the float64 sums of float32 terms, round differently by order
-        tolerance = 1e-5 if e.dtype == np.float32 else 1e-6 if e.ndim == 0 else 1e-12
-        np.testing.assert_allclose(a, e, rtol=tolerance, atol=tolerance)
 
 
 @pytest.fixture(scope="module")
